@@ -1,0 +1,1 @@
+//! Run records, evidence bundles, JWS signing and verification, report renderers.

@@ -1,0 +1,1 @@
+//! FHIR packages, definitions index and native profile validation.

@@ -1,0 +1,1 @@
+//! A small FHIRPath interface over a maintained FHIRPath engine.

@@ -1,0 +1,1 @@
+//! Reference SUT simulators (FHIR R4 server, XDS.b registry/repository) with switchable defects.

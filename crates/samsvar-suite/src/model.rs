@@ -1,0 +1,288 @@
+//! The typed model of a suite, as the parser produces it and the runner consumes it.
+//!
+//! Every node that a diagnostic or a failure report may need to point at carries a
+//! [`Span`] into its source file. Templated strings (`{{var}}`) are kept as
+//! [`Template`]s; they are resolved by the runner at execution time.
+//!
+//! This file is the contract between `samsvar-suite` (producer) and `samsvar-runner`
+//! (consumer). Change it deliberately and update both sides.
+
+use indexmap::IndexMap;
+use samsvar_diagnostics::Span;
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// A value together with where it was written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Spanned<T> {
+    pub value: T,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(value: T, span: Span) -> Self {
+        Self { value, span }
+    }
+}
+
+/// A string that may contain `{{name}}` placeholders.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct Template {
+    pub parts: Vec<TemplatePart>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum TemplatePart {
+    Literal(String),
+    /// A variable reference; `name` is the text between the braces, trimmed.
+    /// Its span points at the name itself (inside the braces).
+    Var {
+        name: String,
+        #[serde(skip)]
+        span: Span,
+    },
+}
+
+/// A parsed suite, ready to run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Suite {
+    /// The suite file (absolute or as given).
+    pub path: PathBuf,
+    /// The folder fixture paths are resolved against (the suite file's folder).
+    pub base_dir: PathBuf,
+    pub meta: SuiteMeta,
+    /// The targets this suite needs, by name (e.g. `fhir`, `xds-repository`).
+    pub targets: IndexMap<String, TargetDecl>,
+    pub inputs: IndexMap<String, InputDecl>,
+    /// Steps run once before any test; a failure here errors every test.
+    pub setup: Vec<Step>,
+    /// Steps run once after all tests, whatever their outcome.
+    pub teardown: Vec<Step>,
+    /// The top-level group holding all tests and groups, in file order.
+    pub root: Group,
+    /// Fixture files referenced by the suite, resolved, for evidence digests.
+    pub fixtures: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SuiteMeta {
+    pub id: Spanned<String>,
+    pub version: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub ehds: Option<EhdsMapping>,
+    /// Requirement ids the whole suite verifies (added to every test's `verifies`).
+    pub verifies: Vec<Spanned<String>>,
+}
+
+/// Which EHDS harmonised component and priority category a suite, group or test covers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EhdsMapping {
+    pub component: EhdsComponent,
+    pub category: Option<PriorityCategory>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EhdsComponent {
+    /// European interoperability component for EHR systems.
+    Interoperability,
+    /// European logging component for EHR systems (Annex II 3.2).
+    Logging,
+}
+
+/// EHDS Art. 14 priority categories of personal electronic health data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PriorityCategory {
+    PatientSummary,
+    EPrescription,
+    EDispensation,
+    LaboratoryResults,
+    MedicalImaging,
+    DischargeReports,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetDecl {
+    pub name: Spanned<String>,
+    pub kind: TargetKind,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetKind {
+    Fhir,
+    XdsRegistry,
+    XdsRepository,
+    /// Any HTTP endpoint.
+    Http,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InputDecl {
+    pub name: Spanned<String>,
+    pub description: Option<String>,
+    pub default: Option<String>,
+    /// Secret inputs come from the environment or files only and are redacted everywhere.
+    pub secret: bool,
+}
+
+/// A group of tests (and nested groups). The suite's root is a group too.
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    pub id: Spanned<String>,
+    pub title: Option<String>,
+    pub optional: bool,
+    pub ehds: Option<EhdsMapping>,
+    pub verifies: Vec<Spanned<String>>,
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Item {
+    Group(Group),
+    Test(Test),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Test {
+    /// Unique within the suite.
+    pub id: Spanned<String>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// Optional tests are reported but never fail their parent group or the run.
+    pub optional: bool,
+    pub ehds: Option<EhdsMapping>,
+    /// Requirement ids this test verifies.
+    pub verifies: Vec<Spanned<String>>,
+    /// Tests this one depends on: explicitly declared with `needs:`, plus those
+    /// inferred because this test uses a variable they capture. Test ids.
+    pub needs: Vec<Spanned<String>>,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    pub name: Option<String>,
+    #[serde(skip)]
+    pub span: Span,
+    pub action: Action,
+    pub captures: Vec<Capture>,
+    pub assertions: Vec<Assertion>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Http(HttpRequest),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HttpRequest {
+    /// The target this request goes to; `{{target}}` in `url` is its base URL.
+    /// When absent and the URL is relative, the suite's only target is used.
+    pub target: Option<Spanned<String>>,
+    pub method: Spanned<String>,
+    pub url: Template,
+    pub headers: Vec<(Spanned<String>, Template)>,
+    pub query: Vec<(Spanned<String>, Template)>,
+    pub body: Option<Body>,
+    /// Overrides the run's per-request timeout for this request.
+    pub timeout_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Body {
+    /// Inline JSON (from YAML); string leaves are templates.
+    Json(JsonTemplate),
+    /// Inline text; a template.
+    Text(Template),
+    /// A fixture file relative to the suite folder; templated when `templated`.
+    File {
+        path: Spanned<PathBuf>,
+        resolved: PathBuf,
+        templated: bool,
+    },
+}
+
+/// JSON with templated string leaves.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum JsonTemplate {
+    Null,
+    Bool(bool),
+    Number(serde_json::Number),
+    String(Template),
+    Array(Vec<JsonTemplate>),
+    Object(Vec<(String, JsonTemplate)>),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Capture {
+    pub name: Spanned<String>,
+    pub source: CaptureSource,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaptureSource {
+    /// FHIRPath over the JSON response body; the first item, as a string.
+    FhirPath(Spanned<String>),
+    /// A response header's value.
+    Header(Spanned<String>),
+    /// The HTTP status code.
+    Status,
+    /// A regex over the raw body; group 1 (or the whole match).
+    Regex(Spanned<String>),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Assertion {
+    #[serde(skip)]
+    pub span: Span,
+    pub kind: AssertionKind,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssertionKind {
+    /// Status equals one of these codes.
+    Status(Vec<u16>),
+    /// A header exists / equals / matches a regex.
+    Header { name: String, check: ValueCheck },
+    /// The media type of `Content-Type` (parameters ignored) equals this.
+    ContentType(Template),
+    /// A FHIRPath expression over the JSON body evaluates to `true`.
+    FhirPathTrue(Spanned<String>),
+    /// A FHIRPath expression's first value equals / matches.
+    FhirPathValue {
+        expr: Spanned<String>,
+        check: ValueCheck,
+    },
+    /// The response arrived within this many milliseconds.
+    ResponseTimeUnder(u64),
+    /// The JSON body is valid against this JSON Schema (file, resolved, relative to the suite).
+    JsonSchema {
+        path: Spanned<PathBuf>,
+        resolved: PathBuf,
+    },
+    /// The JSON body conforms to this FHIR profile (canonical URL).
+    ConformsTo(Spanned<String>),
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueCheck {
+    Exists(bool),
+    Equals(Template),
+    Matches(Spanned<String>),
+}

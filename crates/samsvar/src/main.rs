@@ -1,0 +1,25 @@
+//! The `samsvar` command line: a thin clap layer over the library crates.
+//!
+//! Exit codes (stable, documented in docs/user-guide.md):
+//! - 0: every required test passed (or: valid / verified)
+//! - 1: the SUT failed at least one required test (or: invalid / verification failed)
+//! - 2: samsvar itself could not run (bad suite, bad config, unreachable package, usage error)
+
+mod cli;
+mod commands;
+mod exit;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let code = match commands::dispatch(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            exit::Exit::Usage
+        }
+    };
+    code.into()
+}
