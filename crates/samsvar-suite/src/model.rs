@@ -183,6 +183,8 @@ pub struct Step {
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     Http(HttpRequest),
+    /// An IHE XDS.b transaction (docs/xds.md).
+    Xds(XdsAction),
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -243,6 +245,8 @@ pub enum CaptureSource {
     Status,
     /// A regex over the raw body; group 1 (or the whole match).
     Regex(Spanned<String>),
+    /// A value from an XDS response by accessor name, e.g. `entry_uuid` (docs/xds.md).
+    Xds(Spanned<String>),
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -277,6 +281,8 @@ pub enum AssertionKind {
     },
     /// The JSON body conforms to this FHIR profile (canonical URL).
     ConformsTo(Spanned<String>),
+    /// A check on an XDS response (docs/xds.md).
+    Xds(XdsAssertion),
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -285,4 +291,52 @@ pub enum ValueCheck {
     Exists(bool),
     Equals(Template),
     Matches(Spanned<String>),
+}
+
+/// An IHE XDS.b transaction step: ITI-41, ITI-18 or ITI-43 over SOAP/MTOM (docs/xds.md).
+#[derive(Debug, Clone, Serialize)]
+pub struct XdsAction {
+    /// The target (an `xds-repository` or `xds-registry`); default: the suite's only
+    /// target of the kind the transaction needs.
+    pub target: Option<Spanned<String>>,
+    pub transaction: Spanned<XdsTransaction>,
+    /// The transaction's input with templated string leaves: ITI-41 `submission`, ITI-18
+    /// `query`, ITI-43 `documents`. Its shape is checked by the JSON Schema and, at run
+    /// time, by the XDS library.
+    pub input: Option<JsonTemplate>,
+    /// ITI-41 from a raw SOAP/ebRIM fixture (relative to the suite folder, templated).
+    pub fixture: Option<Body>,
+    /// Send ITI-41 documents as MTOM/XOP parts (default) or inline base64.
+    pub mtom: bool,
+    /// Overrides the run's per-request timeout for this request.
+    pub timeout_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum XdsTransaction {
+    /// ITI-41 Provide and Register Document Set-b.
+    ProvideAndRegister,
+    /// ITI-18 Registry Stored Query.
+    StoredQuery,
+    /// ITI-43 Retrieve Document Set.
+    Retrieve,
+}
+
+/// A check on an XDS response (`assert: - xds: {…}`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum XdsAssertion {
+    /// The registry response status: `Success`, `Failure` or `PartialSuccess`.
+    Status(Spanned<String>),
+    /// This registry error code is present (e.g. `XDSUnknownPatientId`).
+    ErrorCode(Template),
+    /// Number of DocumentEntries (ITI-18 LeafClass), ObjectRefs (ITI-18 ObjectRef) or
+    /// documents (ITI-43) in the response.
+    Documents(u64),
+    /// The metadata in the response (ITI-18) or request (ITI-41) passes samsvar's XDS
+    /// metadata rules without errors.
+    MetadataValid,
+    /// The SHA-1 (hex) of the first retrieved document equals this value.
+    DocumentSha1(Template),
 }

@@ -21,6 +21,18 @@ pub enum Command {
     Suites(SuitesCommand),
     /// Serve a reference simulator on loopback.
     Serve(ServeArgs),
+    /// Install and list FHIR packages (shared cache, samsvar.lock).
+    #[command(subcommand)]
+    Packages(crate::commands::packages::PackagesCommand),
+    /// Validate FHIR JSON resources against base definitions and profiles.
+    Validate(crate::commands::validate::ValidateArgs),
+    /// Check an evidence bundle: every digest and the signature.
+    Verify(crate::commands::verify::VerifyArgs),
+    /// Create a key pair for signing evidence.
+    Keygen(crate::commands::keygen::KeygenArgs),
+    /// Work with evidence bundles (finalize an interrupted run).
+    #[command(subcommand)]
+    Report(crate::commands::report::ReportCommand),
 }
 
 #[derive(Debug, Args)]
@@ -46,9 +58,28 @@ pub struct RunArgs {
     /// Number of tests run concurrently.
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
-    /// Reporters: terminal, json, junit (comma-separated).
-    #[arg(long, value_delimiter = ',', default_value = "terminal,json,junit")]
+    /// Per-request timeout, e.g. `30s` or `500ms` (overrides samsvar.toml).
+    #[arg(long)]
+    pub timeout: Option<String>,
+    /// Largest response body read, e.g. `10MiB` (overrides samsvar.toml).
+    #[arg(long = "max-body")]
+    pub max_body: Option<String>,
+    /// Reporters: terminal, json, junit, html (comma-separated).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "terminal,json,junit,html"
+    )]
     pub format: Vec<String>,
+    /// Sign the evidence bundle with this private key (PEM, from `samsvar keygen`).
+    #[arg(long = "sign-key")]
+    pub sign_key: Option<PathBuf>,
+    /// Certificate chain (PEM, signer first) to embed in the signature as x5c.
+    #[arg(long = "sign-cert", requires = "sign_key")]
+    pub sign_cert: Option<PathBuf>,
+    /// Add the EHDS declaration section (needs [sut] and [declaration] in the config).
+    #[arg(long)]
+    pub declaration: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,6 +94,8 @@ pub enum SuitesCommand {
         #[arg(default_value = "testsuites")]
         suites: Vec<PathBuf>,
     },
+    /// Print the JSON Schema of the suite format (docs/suite.schema.json).
+    Schema,
 }
 
 #[derive(Debug, Args)]
@@ -74,6 +107,6 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: String,
     /// Switch on a documented misbehaviour.
-    #[arg(long = "defect")]
+    #[arg(long = "defect", value_name = "NAME", long_help = samsvar_sim::defects_help())]
     pub defects: Vec<String>,
 }

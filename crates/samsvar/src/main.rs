@@ -7,7 +7,9 @@
 
 mod cli;
 mod commands;
+mod config;
 mod exit;
+mod report;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -1,12 +1,28 @@
 //! One module per subcommand; each returns the exit code it wants.
 
+pub(crate) mod evidence;
+pub(crate) mod keygen;
+pub(crate) mod packages;
+pub(crate) mod report;
+mod run;
+mod serve;
+mod suites;
+pub(crate) mod validate;
+mod validate_xds;
+pub(crate) mod verify;
+
 use crate::cli::{Cli, Command};
 use crate::exit::Exit;
 
 pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
-        Command::Run(args) => anyhow::bail!("`run` is not wired yet: {args:?}"),
-        Command::Suites(cmd) => anyhow::bail!("`suites` is not wired yet: {cmd:?}"),
-        Command::Serve(args) => anyhow::bail!("`serve` is not wired yet: {args:?}"),
+        Command::Run(args) => run::run(args),
+        Command::Suites(cmd) => suites::run(cmd),
+        Command::Serve(args) => serve::serve(args),
+        Command::Packages(cmd) => packages::run(cmd),
+        Command::Validate(args) => validate::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::Keygen(args) => keygen::run(args),
+        Command::Report(cmd) => report::run(cmd),
     }
 }

@@ -1,0 +1,261 @@
+//! Writes an evidence bundle from a run record: bodies by digest, FHIR TestReports,
+//! the HTML report, the file manifest, canonical `evidence.json` and its signature.
+
+use crate::declaration::{self, DeclarationConfig};
+use crate::digest::sha256_hex;
+use crate::ehds;
+use crate::error::{EvidenceError, Result};
+use crate::keys::SigningKey;
+use crate::manifest::{self, EVIDENCE_JSON, EVIDENCE_JWS, EXCHANGES_DIR};
+use crate::model::{
+    EVIDENCE_FORMAT, EVIDENCE_FORMAT_VERSION, Evidence, PackageDigest, SutIdentity, ToolBuild,
+};
+use crate::redact::Scrubber;
+use samsvar_runner::record::{Body, RunRecord, StepRecord};
+use std::path::{Path, PathBuf};
+
+/// A private key and its optional certificate chain (DER, signer first).
+#[derive(Debug, Clone)]
+pub struct Signer {
+    pub key: SigningKey,
+    pub chain: Vec<Vec<u8>>,
+}
+
+/// What the bundle needs besides the run record.
+#[derive(Debug, Clone, Default)]
+pub struct BundleOptions {
+    pub sut: Option<SutIdentity>,
+    pub packages: Vec<PackageDigest>,
+    /// `Some` when a declaration was requested; mandatory fields are checked.
+    pub declaration: Option<DeclarationConfig>,
+    /// Configured secret values (scrubbed wherever they appear).
+    pub secrets: Vec<String>,
+    pub signer: Option<Signer>,
+    /// Write `report.html`.
+    pub html: bool,
+    /// Write `testreport/<suite-id>.json`.
+    pub testreports: bool,
+}
+
+/// What was written.
+#[derive(Debug, Clone)]
+pub struct BundleSummary {
+    pub dir: PathBuf,
+    pub files: usize,
+    pub signed: bool,
+    pub complete: bool,
+    /// `kid` of the signing key, when signed.
+    pub kid: Option<String>,
+}
+
+/// Builds the bundle in `dir` from `record`. Every file already in `dir` (run.json,
+/// junit.xml, the journal, bodies) is scrubbed once more and listed in the manifest.
+pub fn write_bundle(
+    dir: &Path,
+    record: &RunRecord,
+    complete: bool,
+    options: &BundleOptions,
+) -> Result<BundleSummary> {
+    std::fs::create_dir_all(dir).map_err(|e| EvidenceError::io("create", dir, e))?;
+    let scrubber = Scrubber::new(&options.secrets);
+    let mut run = record.clone();
+    scrubber.scrub_run(&mut run);
+
+    let exchanges = dir.join(EXCHANGES_DIR);
+    for_each_body(&run, &mut |body| write_body(&exchanges, body, &scrubber))?;
+
+    let mut sut = options.sut.clone();
+    if let Some(sut) = &mut sut
+        && sut.endpoints.is_empty()
+    {
+        sut.endpoints = run
+            .targets
+            .iter()
+            .map(|t| (t.name.clone(), t.url.clone()))
+            .collect();
+    }
+    let declaration = match &options.declaration {
+        Some(config) => Some(
+            declaration::build(sut.as_ref(), config, &run, &options.packages)
+                .map_err(|e| EvidenceError::Config(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let mut evidence = Evidence {
+        format: EVIDENCE_FORMAT.to_string(),
+        format_version: EVIDENCE_FORMAT_VERSION.to_string(),
+        complete,
+        tool: ToolBuild::current(&run.tool.name, &run.tool.version),
+        sut,
+        packages: options.packages.clone(),
+        ehds: ehds::rollup(&run),
+        run,
+        declaration,
+        files: Vec::new(),
+    };
+
+    if options.testreports {
+        for suite in &evidence.run.suites {
+            let report = crate::testreport::build(&evidence, suite);
+            let bytes =
+                serde_json::to_vec_pretty(&report).map_err(|source| EvidenceError::Json {
+                    what: "a TestReport",
+                    source,
+                })?;
+            let name = format!("testreport/{}.json", safe_file_name(&suite.id));
+            write_scrubbed(dir, &name, &bytes, &scrubber)?;
+        }
+    }
+    if options.html {
+        let html = crate::html::render(&evidence, dir)?;
+        write_scrubbed(dir, crate::html::REPORT_HTML, html.as_bytes(), &scrubber)?;
+    }
+
+    // Second line of defence: scrub every file that is already there (other reporters' output).
+    for rel in manifest::list_files(dir)? {
+        if manifest::is_unlisted(&rel) {
+            continue;
+        }
+        let path = dir.join(&rel);
+        let bytes = std::fs::read(&path).map_err(|e| EvidenceError::io("read", &path, e))?;
+        if let Some(clean) = scrubber.scrub_bytes(&bytes) {
+            write_atomic(&path, &clean)?;
+        }
+    }
+
+    evidence.files = manifest::scan(dir)?;
+    let canonical = canonical_evidence(&evidence, &scrubber)?;
+    write_atomic(&dir.join(EVIDENCE_JSON), &canonical)?;
+
+    let jws_path = dir.join(EVIDENCE_JWS);
+    let (signed, kid) = match &options.signer {
+        Some(signer) => {
+            let jws = crate::jws::sign_detached(&canonical, &signer.key, &signer.chain)
+                .map_err(EvidenceError::Sign)?;
+            write_atomic(&jws_path, jws.as_bytes())?;
+            (true, Some(signer.key.verifying_key().thumbprint()))
+        }
+        None => {
+            // A signature of an earlier record would no longer match.
+            if jws_path.exists() {
+                std::fs::remove_file(&jws_path)
+                    .map_err(|e| EvidenceError::io("remove", &jws_path, e))?;
+            }
+            (false, None)
+        }
+    };
+    Ok(BundleSummary {
+        dir: dir.to_path_buf(),
+        files: evidence.files.len() + 1 + usize::from(signed),
+        signed,
+        complete,
+        kid,
+    })
+}
+
+/// The canonical bytes of `evidence`, scrubbed as a JSON tree and checked once more as bytes.
+pub fn canonical_evidence(evidence: &Evidence, scrubber: &Scrubber) -> Result<Vec<u8>> {
+    let mut value = serde_json::to_value(evidence).map_err(|source| EvidenceError::Json {
+        what: "the evidence record",
+        source,
+    })?;
+    scrubber.scrub_json(&mut value);
+    let canonical = crate::jcs::to_canonical_vec(&value)?;
+    match scrubber.scrub_bytes(&canonical) {
+        None => Ok(canonical),
+        Some(scrubbed) => {
+            // A secret spanning JSON syntax: re-canonicalize what is left.
+            let reparsed: serde_json::Value = serde_json::from_slice(&scrubbed).map_err(|e| {
+                EvidenceError::Canonical(format!("scrubbing broke the record: {e}"))
+            })?;
+            crate::jcs::to_canonical_vec(&reparsed)
+        }
+    }
+}
+
+/// Calls `f` for every body of every exchange in the run.
+pub fn for_each_body(run: &RunRecord, f: &mut dyn FnMut(&Body) -> Result<()>) -> Result<()> {
+    let visit_step = |step: &StepRecord, f: &mut dyn FnMut(&Body) -> Result<()>| -> Result<()> {
+        if let Some(exchange) = &step.exchange {
+            if let Some(body) = &exchange.request.body {
+                f(body)?;
+            }
+            if let Some(body) = exchange.response.as_ref().and_then(|r| r.body.as_ref()) {
+                f(body)?;
+            }
+        }
+        Ok(())
+    };
+    for suite in &run.suites {
+        for step in suite.setup.iter().chain(&suite.teardown) {
+            visit_step(step, f)?;
+        }
+        for (_, test) in ehds::all_tests_of_suite(suite) {
+            for step in &test.steps {
+                visit_step(step, f)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Stores a body once under `exchanges/<sha256>` (bodies without bytes were stored by the journal).
+pub fn write_body(exchanges: &Path, body: &Body, scrubber: &Scrubber) -> Result<()> {
+    if body.bytes.is_empty() {
+        return Ok(());
+    }
+    let bytes = scrubber
+        .scrub_bytes(&body.bytes)
+        .unwrap_or_else(|| body.bytes.to_vec());
+    let name = sha256_hex(&bytes);
+    let path = exchanges.join(&name);
+    if path.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(exchanges).map_err(|e| EvidenceError::io("create", exchanges, e))?;
+    write_atomic(&path, &bytes)
+}
+
+fn write_scrubbed(dir: &Path, rel: &str, bytes: &[u8], scrubber: &Scrubber) -> Result<()> {
+    let path = dir.join(rel);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| EvidenceError::io("create", parent, e))?;
+    }
+    match scrubber.scrub_bytes(bytes) {
+        Some(clean) => write_atomic(&path, &clean),
+        None => write_atomic(&path, bytes),
+    }
+}
+
+/// Writes via a temporary file and a rename, so a crash never leaves half a file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let tmp = path.with_extension("samsvar-tmp");
+    let mut file = std::fs::File::create(&tmp).map_err(|e| EvidenceError::io("create", &tmp, e))?;
+    file.write_all(bytes)
+        .map_err(|e| EvidenceError::io("write", &tmp, e))?;
+    file.sync_all()
+        .map_err(|e| EvidenceError::io("sync", &tmp, e))?;
+    drop(file);
+    std::fs::rename(&tmp, path).map_err(|e| EvidenceError::io("rename", path, e))
+}
+
+/// A suite id usable as a file name (ids are kebab-case already; be safe anyway).
+pub fn safe_file_name(id: &str) -> String {
+    let cleaned: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let trimmed = cleaned.trim_start_matches('.');
+    if trimmed.is_empty() {
+        "suite".to_string()
+    } else {
+        trimmed.to_string()
+    }
+}

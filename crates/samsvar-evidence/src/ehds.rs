@@ -1,0 +1,143 @@
+//! EHDS roll-up: results per harmonised component and priority category, and the
+//! per-requirement conformity table (requirement id → tests → outcome).
+
+use samsvar_runner::Outcome;
+use samsvar_runner::record::{GroupRecord, ItemRecord, RunRecord, SuiteRecord, TestRecord};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EhdsRollup {
+    /// One row per (component, category) pair seen in the run, sorted.
+    pub components: Vec<ComponentResult>,
+    /// One row per requirement id, sorted.
+    pub requirements: Vec<RequirementResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComponentResult {
+    /// `interoperability`, `logging`, or `unmapped` for tests without an EHDS mapping.
+    pub component: String,
+    pub category: Option<String>,
+    pub total: usize,
+    pub passed: usize,
+    pub skipped: usize,
+    pub failed: usize,
+    pub errored: usize,
+    /// Worst outcome of the required tests in this row (of all, when none is required).
+    pub outcome: Outcome,
+    #[serde(skip)]
+    outcome_from_required: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequirementResult {
+    pub id: String,
+    pub tests: Vec<TestRef>,
+    /// Worst outcome of the required tests verifying this requirement (of all, when none is required).
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestRef {
+    pub suite: String,
+    pub test: String,
+    pub optional: bool,
+    pub outcome: Outcome,
+}
+
+/// Every test of a run with its suite id, in file order.
+pub fn all_tests(run: &RunRecord) -> Vec<(&str, &TestRecord)> {
+    run.suites.iter().flat_map(all_tests_of_suite).collect()
+}
+
+/// Every test of one suite with the suite id, in file order.
+pub fn all_tests_of_suite(suite: &SuiteRecord) -> Vec<(&str, &TestRecord)> {
+    let mut out = Vec::new();
+    collect(&suite.root, &suite.id, &mut out);
+    out
+}
+
+fn collect<'a>(group: &'a GroupRecord, suite: &'a str, out: &mut Vec<(&'a str, &'a TestRecord)>) {
+    for item in &group.items {
+        match item {
+            ItemRecord::Group(g) => collect(g, suite, out),
+            ItemRecord::Test(t) => out.push((suite, t)),
+        }
+    }
+}
+
+pub fn rollup(run: &RunRecord) -> EhdsRollup {
+    let mut components: BTreeMap<(String, Option<String>), ComponentResult> = BTreeMap::new();
+    let mut requirements: BTreeMap<String, Vec<TestRef>> = BTreeMap::new();
+
+    for (suite_id, test) in all_tests(run) {
+        let (component, category) = match &test.ehds {
+            Some(e) => (e.component.clone(), e.category.clone()),
+            None => ("unmapped".to_string(), None),
+        };
+        let row = components
+            .entry((component.clone(), category.clone()))
+            .or_insert_with(|| ComponentResult {
+                component,
+                category,
+                total: 0,
+                passed: 0,
+                skipped: 0,
+                failed: 0,
+                errored: 0,
+                outcome: Outcome::Pass,
+                outcome_from_required: false,
+            });
+        row.total += 1;
+        match test.outcome {
+            Outcome::Pass => row.passed += 1,
+            Outcome::Skip => row.skipped += 1,
+            Outcome::Fail => row.failed += 1,
+            Outcome::Error => row.errored += 1,
+        }
+        // Worst required outcome; rows with only optional tests show their worst outcome.
+        let required_seen = row.total > 1 && row.outcome_from_required;
+        if !test.optional {
+            row.outcome = if required_seen {
+                row.outcome.max(test.outcome)
+            } else {
+                test.outcome
+            };
+            row.outcome_from_required = true;
+        } else if !row.outcome_from_required {
+            row.outcome = if row.total > 1 {
+                row.outcome.max(test.outcome)
+            } else {
+                test.outcome
+            };
+        }
+        for req in &test.verifies {
+            requirements.entry(req.clone()).or_default().push(TestRef {
+                suite: suite_id.to_string(),
+                test: test.id.clone(),
+                optional: test.optional,
+                outcome: test.outcome,
+            });
+        }
+    }
+
+    let requirements = requirements
+        .into_iter()
+        .map(|(id, tests)| {
+            let required = tests
+                .iter()
+                .filter(|t| !t.optional)
+                .map(|t| t.outcome)
+                .max();
+            let outcome = required
+                .or_else(|| tests.iter().map(|t| t.outcome).max())
+                .unwrap_or(Outcome::Skip);
+            RequirementResult { id, tests, outcome }
+        })
+        .collect();
+    EhdsRollup {
+        components: components.into_values().collect(),
+        requirements,
+    }
+}

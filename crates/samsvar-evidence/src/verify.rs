@@ -1,0 +1,361 @@
+//! Offline verification of a bundle: every digest recomputed (changed, missing and
+//! added files), the record's canonical form, and the detached signature.
+
+use crate::digest::sha256_hex;
+use crate::error::{EvidenceError, Result};
+use crate::jws::DetachedJws;
+use crate::keys::VerifyingKey;
+use crate::manifest::{self, EVIDENCE_JSON, EVIDENCE_JWS};
+use crate::model::Evidence;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// Whom to trust for the signature.
+#[derive(Debug, Clone)]
+pub enum Trust {
+    /// No key given: digests are checked, the signature only against its own embedded key.
+    None,
+    /// The signer's public key.
+    Key(VerifyingKey),
+    /// CA certificates (DER): the signature's x5c chain must lead to one of them.
+    Ca(Vec<Vec<u8>>),
+}
+
+/// One thing wrong with a bundle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    Changed {
+        path: String,
+        expected: String,
+        found: String,
+    },
+    Missing {
+        path: String,
+    },
+    Added {
+        path: String,
+    },
+    Record {
+        path: String,
+        message: String,
+    },
+    Signature {
+        path: String,
+        message: String,
+    },
+}
+
+impl Problem {
+    pub fn path(&self) -> &str {
+        match self {
+            Problem::Changed { path, .. }
+            | Problem::Missing { path }
+            | Problem::Added { path }
+            | Problem::Record { path, .. }
+            | Problem::Signature { path, .. } => path,
+        }
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::Changed {
+                path,
+                expected,
+                found,
+            } => {
+                write!(f, "CHANGED  {path} (sha256 {found}, recorded {expected})")
+            }
+            Problem::Missing { path } => {
+                write!(f, "MISSING  {path} (listed in evidence.json, not on disk)")
+            }
+            Problem::Added { path } => {
+                write!(f, "ADDED    {path} (on disk, not listed in evidence.json)")
+            }
+            Problem::Record { path, message } => write!(f, "INVALID  {path}: {message}"),
+            Problem::Signature { path, message } => write!(f, "SIGNATURE {path}: {message}"),
+        }
+    }
+}
+
+/// How the signature was checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignatureStatus {
+    /// Valid and checked against the given key or trusted CA.
+    Trusted {
+        alg: String,
+        kid: String,
+        signer: String,
+    },
+    /// Valid against the key embedded in the header; nobody vouched for that key.
+    SelfConsistent { alg: String, kid: String },
+    /// No `evidence.jws` and none was required.
+    Unsigned,
+    /// Invalid or missing when required (the problem list says why).
+    Failed,
+}
+
+#[derive(Debug, Clone)]
+pub struct Verification {
+    pub problems: Vec<Problem>,
+    pub files_checked: usize,
+    pub signature: SignatureStatus,
+    pub run_id: Option<String>,
+    pub complete: Option<bool>,
+    pub outcome: Option<String>,
+}
+
+impl Verification {
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// The human verdict `samsvar verify` prints.
+    pub fn render(&self, dir: &Path) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "verifying {}", dir.display());
+        if let Some(run_id) = &self.run_id {
+            let _ = writeln!(
+                out,
+                "  run {run_id}: outcome {}, {}",
+                self.outcome.as_deref().unwrap_or("?"),
+                if self.complete == Some(false) {
+                    "INCOMPLETE (finalized from a journal)"
+                } else {
+                    "complete"
+                }
+            );
+        }
+        let _ = writeln!(
+            out,
+            "  {} file(s) checked against the manifest",
+            self.files_checked
+        );
+        for problem in &self.problems {
+            let _ = writeln!(out, "  {problem}");
+        }
+        let sig = match &self.signature {
+            SignatureStatus::Trusted { alg, kid, signer } => {
+                format!("valid {alg} signature by {signer} (kid {kid})")
+            }
+            SignatureStatus::SelfConsistent { alg, kid } => format!(
+                "valid {alg} signature by kid {kid}, but the signer is NOT authenticated: pass --key PUB.pem or --trust CA.pem"
+            ),
+            SignatureStatus::Unsigned => {
+                "no signature (evidence.jws absent); pass --key to require one".into()
+            }
+            SignatureStatus::Failed => "FAILED".into(),
+        };
+        let _ = writeln!(out, "  signature: {sig}");
+        if self.ok() {
+            let _ = writeln!(
+                out,
+                "verdict: VERIFIED — every file matches the signed record"
+            );
+        } else {
+            let names: Vec<&str> = self.problems.iter().map(Problem::path).collect();
+            let _ = writeln!(
+                out,
+                "verdict: FAILED — {} problem(s): {}",
+                self.problems.len(),
+                names.join(", ")
+            );
+        }
+        out
+    }
+}
+
+/// Verifies the bundle in `dir`. `Err` only when `dir` itself cannot be read.
+pub fn verify_bundle(dir: &Path, trust: &Trust) -> Result<Verification> {
+    if !dir.is_dir() {
+        return Err(EvidenceError::Parse {
+            path: dir.to_path_buf(),
+            message: "not a folder".into(),
+        });
+    }
+    let mut problems = Vec::new();
+    let on_disk = manifest::list_files(dir)?;
+    let record_path = dir.join(EVIDENCE_JSON);
+    let record_bytes = match std::fs::read(&record_path) {
+        Ok(b) => Some(b),
+        Err(_) => {
+            problems.push(Problem::Missing {
+                path: EVIDENCE_JSON.into(),
+            });
+            None
+        }
+    };
+
+    let mut verification = Verification {
+        problems: Vec::new(),
+        files_checked: 0,
+        signature: SignatureStatus::Failed,
+        run_id: None,
+        complete: None,
+        outcome: None,
+    };
+
+    let evidence = record_bytes
+        .as_deref()
+        .and_then(|bytes| match parse_record(bytes) {
+            Ok(ev) => Some(ev),
+            Err(message) => {
+                problems.push(Problem::Record {
+                    path: EVIDENCE_JSON.into(),
+                    message,
+                });
+                None
+            }
+        });
+
+    if let Some(evidence) = &evidence {
+        verification.run_id = Some(evidence.run.run_id.clone());
+        verification.complete = Some(evidence.complete);
+        verification.outcome = Some(evidence.run.outcome.to_string());
+        let listed: BTreeMap<&str, &crate::model::ManifestEntry> = evidence
+            .files
+            .iter()
+            .map(|e| (e.path.as_str(), e))
+            .collect();
+        for (path, entry) in &listed {
+            if manifest::is_unlisted(path) || path.split('/').any(|p| p == ".." || p.is_empty()) {
+                problems.push(Problem::Record {
+                    path: EVIDENCE_JSON.into(),
+                    message: format!("the manifest lists an invalid path `{path}`"),
+                });
+                continue;
+            }
+            match std::fs::read(dir.join(path)) {
+                Ok(bytes) => {
+                    verification.files_checked += 1;
+                    let found = sha256_hex(&bytes);
+                    if found != entry.sha256 {
+                        problems.push(Problem::Changed {
+                            path: path.to_string(),
+                            expected: entry.sha256.clone(),
+                            found,
+                        });
+                    }
+                }
+                Err(_) => problems.push(Problem::Missing {
+                    path: path.to_string(),
+                }),
+            }
+        }
+        for path in &on_disk {
+            if !manifest::is_unlisted(path) && !listed.contains_key(path.as_str()) {
+                problems.push(Problem::Added { path: path.clone() });
+            }
+        }
+    }
+
+    verification.signature = check_signature(dir, record_bytes.as_deref(), trust, &mut problems);
+    verification.problems = problems;
+    Ok(verification)
+}
+
+fn parse_record(bytes: &[u8]) -> std::result::Result<Evidence, String> {
+    if !crate::jcs::is_canonical(bytes) {
+        return Err(
+            "not canonical JSON (RFC 8785): the record was edited or is not a samsvar record"
+                .into(),
+        );
+    }
+    serde_json::from_slice::<Evidence>(bytes)
+        .map_err(|e| format!("not a samsvar evidence record: {e}"))
+}
+
+fn check_signature(
+    dir: &Path,
+    record: Option<&[u8]>,
+    trust: &Trust,
+    problems: &mut Vec<Problem>,
+) -> SignatureStatus {
+    let fail = |problems: &mut Vec<Problem>, message: String| {
+        problems.push(Problem::Signature {
+            path: EVIDENCE_JWS.into(),
+            message,
+        });
+        SignatureStatus::Failed
+    };
+    let jws_bytes = match std::fs::read(dir.join(EVIDENCE_JWS)) {
+        Ok(b) => b,
+        Err(_) => {
+            return match trust {
+                Trust::None => SignatureStatus::Unsigned,
+                _ => {
+                    problems.push(Problem::Missing {
+                        path: EVIDENCE_JWS.into(),
+                    });
+                    SignatureStatus::Failed
+                }
+            };
+        }
+    };
+    let jws = match DetachedJws::parse(&jws_bytes) {
+        Ok(j) => j,
+        Err(e) => return fail(problems, format!("unreadable: {e}")),
+    };
+    let Some(record) = record else {
+        return fail(
+            problems,
+            "nothing to check: evidence.json is missing".into(),
+        );
+    };
+    let alg = jws.header.alg.clone();
+    let kid = jws.header.kid.clone();
+    let (key, signer) = match trust {
+        Trust::None => match jws.embedded_key() {
+            Ok(k) => (k, None),
+            Err(e) => return fail(problems, e),
+        },
+        Trust::Key(key) => {
+            if key.thumbprint() != kid {
+                return fail(
+                    problems,
+                    format!(
+                        "signed by kid {kid}, not by the given key (kid {})",
+                        key.thumbprint()
+                    ),
+                );
+            }
+            (key.clone(), Some("the given key".to_string()))
+        }
+        Trust::Ca(anchors) => {
+            let chain = match jws.chain() {
+                Ok(c) if !c.is_empty() => c,
+                Ok(_) => {
+                    return fail(
+                        problems,
+                        "no x5c certificate chain to check against --trust".into(),
+                    );
+                }
+                Err(e) => return fail(problems, e),
+            };
+            match crate::certs::verify_chain(&chain, anchors, std::time::SystemTime::now()) {
+                Ok(key) => {
+                    if key.thumbprint() != kid {
+                        return fail(
+                            problems,
+                            "the x5c certificate does not hold the key named by kid".into(),
+                        );
+                    }
+                    (key, Some(crate::certs::cert_subject(&chain[0])))
+                }
+                Err(e) => return fail(problems, e),
+            }
+        }
+    };
+    match jws.verify(record, &key) {
+        Ok(()) => match signer {
+            Some(signer) => SignatureStatus::Trusted { alg, kid, signer },
+            None => SignatureStatus::SelfConsistent { alg, kid },
+        },
+        Err(e) => fail(
+            problems,
+            format!("{e}: evidence.json or evidence.jws was changed after signing"),
+        ),
+    }
+}

@@ -1,0 +1,224 @@
+//! Write → sign → verify, and every kind of tampering makes verification fail naming the file.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use rand::{Rng, SeedableRng};
+use samsvar_evidence::verify::{Problem, SignatureStatus};
+use samsvar_evidence::{
+    Algorithm, BundleOptions, Signer, SigningKey, Trust, verify_bundle, write_bundle,
+};
+use std::path::Path;
+
+fn options(key: &SigningKey) -> BundleOptions {
+    BundleOptions {
+        signer: Some(Signer {
+            key: key.clone(),
+            chain: vec![],
+        }),
+        html: true,
+        testreports: true,
+        ..Default::default()
+    }
+}
+
+fn fresh_bundle(dir: &Path, key: &SigningKey) {
+    let run = common::sample_run(None);
+    // Another reporter's output already in the folder must be covered by the manifest.
+    std::fs::write(dir.join("junit.xml"), "<testsuites/>").unwrap();
+    let summary = write_bundle(dir, &run, true, &options(key)).unwrap();
+    assert!(summary.signed);
+}
+
+fn all_files(dir: &Path) -> Vec<String> {
+    samsvar_evidence::manifest::list_files(dir).unwrap()
+}
+
+#[test]
+fn untouched_bundle_verifies_with_both_algorithms() {
+    for alg in [Algorithm::EdDsa, Algorithm::Es256] {
+        let tmp = tempfile::tempdir().unwrap();
+        let key = SigningKey::generate(alg);
+        fresh_bundle(tmp.path(), &key);
+        let files = all_files(tmp.path());
+        for expected in [
+            "evidence.json",
+            "evidence.jws",
+            "report.html",
+            "junit.xml",
+            "testreport/ips.json",
+            "testreport/lab.json",
+        ] {
+            assert!(
+                files.contains(&expected.to_string()),
+                "{expected} missing from {files:?}"
+            );
+        }
+        assert!(files.iter().any(|f| f.starts_with("exchanges/")));
+
+        let v = verify_bundle(tmp.path(), &Trust::Key(key.verifying_key())).unwrap();
+        assert!(v.ok(), "{}", v.render(tmp.path()));
+        assert!(matches!(v.signature, SignatureStatus::Trusted { .. }));
+        assert_eq!(v.files_checked, files.len() - 2);
+
+        // Without a key: integrity checked, signer not authenticated, still a pass.
+        let v = verify_bundle(tmp.path(), &Trust::None).unwrap();
+        assert!(v.ok());
+        assert!(matches!(
+            v.signature,
+            SignatureStatus::SelfConsistent { .. }
+        ));
+        assert!(v.render(tmp.path()).contains("NOT authenticated"));
+
+        // A different key is refused.
+        let other = SigningKey::generate(alg);
+        let v = verify_bundle(tmp.path(), &Trust::Key(other.verifying_key())).unwrap();
+        assert!(!v.ok());
+        assert_eq!(v.problems[0].path(), "evidence.jws");
+    }
+}
+
+#[test]
+fn flipping_any_single_byte_of_any_file_is_detected() {
+    let tmp = tempfile::tempdir().unwrap();
+    let key = SigningKey::generate(Algorithm::EdDsa);
+    fresh_bundle(tmp.path(), &key);
+    let trust = Trust::Key(key.verifying_key());
+    let files = all_files(tmp.path());
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0x5a45_5356);
+    let mut checked = 0;
+    // Every file at least twice (first and last byte), plus random positions.
+    let mut cases: Vec<(String, Option<usize>)> = Vec::new();
+    for f in &files {
+        cases.push((f.clone(), Some(0)));
+        cases.push((f.clone(), None));
+    }
+    for _ in 0..150 {
+        cases.push((
+            files[rng.gen_range(0..files.len())].clone(),
+            Some(usize::MAX),
+        ));
+    }
+    for (file, pos) in cases {
+        let path = tmp.path().join(&file);
+        let original = std::fs::read(&path).unwrap();
+        let pos = match pos {
+            Some(usize::MAX) => rng.gen_range(0..original.len()),
+            Some(p) => p,
+            None => original.len() - 1,
+        };
+        let mask: u8 = 1 << rng.gen_range(0..8);
+        let mut tampered = original.clone();
+        tampered[pos] ^= mask;
+        std::fs::write(&path, &tampered).unwrap();
+        let v = verify_bundle(tmp.path(), &trust).unwrap();
+        assert!(
+            !v.ok(),
+            "flip of bit {mask:#04x} at {file}:{pos} went unnoticed"
+        );
+        assert!(
+            v.problems.iter().any(
+                |p| p.path() == file || (file == "evidence.json" && p.path() == "evidence.jws")
+            ),
+            "flip at {file}:{pos} not attributed: {:?}",
+            v.problems
+        );
+        std::fs::write(&path, &original).unwrap();
+        checked += 1;
+    }
+    assert!(checked >= 150 + 2 * files.len());
+    assert!(
+        verify_bundle(tmp.path(), &trust).unwrap().ok(),
+        "restoring every byte verifies again"
+    );
+}
+
+#[test]
+fn deleted_added_and_renamed_files_are_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let key = SigningKey::generate(Algorithm::Es256);
+    fresh_bundle(tmp.path(), &key);
+    let trust = Trust::Key(key.verifying_key());
+    let files = all_files(tmp.path());
+    let exchange = files
+        .iter()
+        .find(|f| f.starts_with("exchanges/"))
+        .unwrap()
+        .clone();
+
+    std::fs::remove_file(tmp.path().join(&exchange)).unwrap();
+    let v = verify_bundle(tmp.path(), &trust).unwrap();
+    assert_eq!(
+        v.problems,
+        vec![Problem::Missing {
+            path: exchange.clone()
+        }]
+    );
+    assert!(
+        v.render(tmp.path())
+            .contains(&format!("MISSING  {exchange}"))
+    );
+
+    std::fs::write(tmp.path().join("notes.txt"), "added later").unwrap();
+    std::fs::create_dir_all(tmp.path().join("exchanges/sub")).unwrap();
+    std::fs::write(tmp.path().join("exchanges/sub/x"), "x").unwrap();
+    let v = verify_bundle(tmp.path(), &trust).unwrap();
+    let names: Vec<&str> = v.problems.iter().map(Problem::path).collect();
+    assert!(
+        names.contains(&"notes.txt")
+            && names.contains(&"exchanges/sub/x")
+            && names.contains(&exchange.as_str()),
+        "{names:?}"
+    );
+
+    std::fs::remove_file(tmp.path().join("evidence.jws")).unwrap();
+    let v = verify_bundle(tmp.path(), &trust).unwrap();
+    assert!(v.problems.contains(&Problem::Missing {
+        path: "evidence.jws".into()
+    }));
+
+    std::fs::remove_file(tmp.path().join("evidence.json")).unwrap();
+    let v = verify_bundle(tmp.path(), &trust).unwrap();
+    assert!(v.problems.contains(&Problem::Missing {
+        path: "evidence.json".into()
+    }));
+}
+
+#[test]
+fn unsigned_bundle_verifies_digests_and_fails_when_a_key_is_required() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = common::sample_run(None);
+    let opts = BundleOptions {
+        html: true,
+        ..Default::default()
+    };
+    write_bundle(tmp.path(), &run, true, &opts).unwrap();
+    let v = verify_bundle(tmp.path(), &Trust::None).unwrap();
+    assert!(v.ok());
+    assert_eq!(v.signature, SignatureStatus::Unsigned);
+    let key = SigningKey::generate(Algorithm::EdDsa);
+    let v = verify_bundle(tmp.path(), &Trust::Key(key.verifying_key())).unwrap();
+    assert_eq!(
+        v.problems,
+        vec![Problem::Missing {
+            path: "evidence.jws".into()
+        }]
+    );
+}
+
+#[test]
+fn bodies_are_stored_once_by_digest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = common::sample_run(None);
+    write_bundle(tmp.path(), &run, true, &BundleOptions::default()).unwrap();
+    for f in all_files(tmp.path())
+        .iter()
+        .filter(|f| f.starts_with("exchanges/"))
+    {
+        let bytes = std::fs::read(tmp.path().join(f)).unwrap();
+        assert_eq!(
+            f.trim_start_matches("exchanges/"),
+            samsvar_evidence::digest::sha256_hex(&bytes)
+        );
+    }
+}

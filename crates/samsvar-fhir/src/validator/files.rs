@@ -1,0 +1,107 @@
+//! Validating files and folders, in parallel.
+
+use super::{Issue, IssueType, Severity, ValidationReport, Validator};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// Expands folders into the `.json` files below them (sorted); files are kept as given.
+pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, std::io::Error> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found = Vec::new();
+            walk_dir(p, &mut found, 0)?;
+            found.sort();
+            out.extend(found);
+        } else if p.exists() {
+            out.push(p.clone());
+        } else {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("failed to read {}: no such file or folder", p.display()),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), std::io::Error> {
+    if depth > 32 {
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if name.starts_with('.') || name == "package.json" {
+            continue;
+        }
+        if path.is_dir() {
+            walk_dir(&path, out, depth + 1)?;
+        } else if name.ends_with(".json") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+impl Validator {
+    /// Validates one file; an unreadable or oversized file gives a fatal issue.
+    pub fn validate_file(&self, path: &Path, profile: Option<&str>) -> ValidationReport {
+        let fatal = |code: IssueType, rule: &str, message: String| ValidationReport {
+            issues: vec![Issue {
+                severity: Severity::Fatal,
+                code,
+                expression: String::new(),
+                line: None,
+                col: None,
+                message,
+                rule: rule.to_string(),
+            }],
+        };
+        match std::fs::metadata(path) {
+            Ok(m) if m.len() > self.options.max_bytes as u64 => {
+                return fatal(
+                    IssueType::TooLong,
+                    "size-limit",
+                    format!(
+                        "failed to read {}: {} bytes exceeds the limit of {} bytes",
+                        path.display(),
+                        m.len(),
+                        self.options.max_bytes
+                    ),
+                );
+            }
+            Ok(_) => {}
+            Err(e) => {
+                return fatal(
+                    IssueType::Exception,
+                    "io",
+                    format!("failed to read {}: {e}", path.display()),
+                );
+            }
+        }
+        match std::fs::read(path) {
+            Ok(bytes) => self.validate_bytes(&bytes, profile),
+            Err(e) => fatal(
+                IssueType::Exception,
+                "io",
+                format!("failed to read {}: {e}", path.display()),
+            ),
+        }
+    }
+
+    /// Validates many files in parallel; results keep the input order.
+    pub fn validate_files(
+        &self,
+        paths: &[PathBuf],
+        profile: Option<&str>,
+    ) -> Vec<(PathBuf, ValidationReport)> {
+        paths
+            .par_iter()
+            .map(|p| (p.clone(), self.validate_file(p, profile)))
+            .collect()
+    }
+}

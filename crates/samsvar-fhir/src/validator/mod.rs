@@ -1,0 +1,238 @@
+//! The profile validator: compile each profile once, share the compiled trees across
+//! threads, walk JSON resources against them.
+
+mod compiled;
+mod fhirpath;
+mod files;
+mod issue;
+mod walk;
+
+pub use compiled::Compiled;
+pub use files::collect_inputs;
+pub use issue::{Issue, IssueType, Severity, ValidationReport};
+
+use crate::definitions::{DefinitionError, Definitions};
+use crate::source::{self, SourceError};
+use crate::terminology::Terminology;
+use fhirpath::Expression;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// Invariants not evaluated, with the reason. They need facilities an offline validator
+/// does not have, or are checked natively elsewhere. Documented in `docs/validator.md`.
+pub const SKIPPED_INVARIANTS: &[(&str, &str)] = &[
+    (
+        "ele-1",
+        "checked natively for every element (faster than FHIRPath)",
+    ),
+    (
+        "txt-1",
+        "needs htmlChecks(): XHTML content rules are not implemented",
+    ),
+    (
+        "txt-2",
+        "needs htmlChecks(): XHTML content rules are not implemented",
+    ),
+];
+
+/// Only the first issues of an input get line/column positions.
+const MAX_LOCATED_ISSUES: usize = 5000;
+
+/// Tuning for one validator.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Evaluate FHIRPath invariants (on by default).
+    pub invariants: bool,
+    /// Largest input accepted by [`Validator::validate_bytes`].
+    pub max_bytes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            invariants: true,
+            max_bytes: source::DEFAULT_MAX_BYTES,
+        }
+    }
+}
+
+type CompiledSlot = Result<Arc<Compiled>, DefinitionError>;
+
+/// A validator over a set of definitions. `Send + Sync`: share one (in an `Arc`) across
+/// threads; every profile is compiled once, on first use.
+pub struct Validator {
+    defs: Arc<Definitions>,
+    options: Options,
+    compiled: RwLock<HashMap<String, CompiledSlot>>,
+    expressions: RwLock<HashMap<String, Option<Expression>>>,
+    terminology: Terminology,
+    invariant_problems: Mutex<BTreeMap<String, String>>,
+}
+
+impl Validator {
+    pub fn new(defs: Arc<Definitions>) -> Validator {
+        Validator::with_options(defs, Options::default())
+    }
+
+    pub fn with_options(defs: Arc<Definitions>, options: Options) -> Validator {
+        Validator {
+            defs,
+            options,
+            compiled: RwLock::new(HashMap::new()),
+            expressions: RwLock::new(HashMap::new()),
+            terminology: Terminology::default(),
+            invariant_problems: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    pub fn definitions(&self) -> &Definitions {
+        &self.defs
+    }
+
+    pub(crate) fn terminology(&self) -> &Terminology {
+        &self.terminology
+    }
+
+    pub(crate) fn invariants_enabled(&self) -> bool {
+        self.options.invariants
+    }
+
+    /// The compiled tree for a profile canonical (compiled on first use).
+    pub fn compiled(&self, canonical: &str) -> Result<Arc<Compiled>, DefinitionError> {
+        if let Ok(map) = self.compiled.read()
+            && let Some(hit) = map.get(canonical)
+        {
+            return hit.clone();
+        }
+        let built = self
+            .defs
+            .structure(canonical)
+            .map(|sd| Arc::new(Compiled::new(sd)));
+        if matches!(built, Err(DefinitionError::Cycle { .. })) {
+            return built;
+        }
+        if let Ok(mut map) = self.compiled.write() {
+            map.entry(canonical.to_string()).or_insert(built.clone());
+        }
+        built
+    }
+
+    /// A compiled invariant, or `None` when it is skipped or does not parse (recorded).
+    pub(crate) fn invariant(&self, key: &str, expression: &str) -> Option<Expression> {
+        if SKIPPED_INVARIANTS.iter().any(|(k, _)| *k == key) {
+            return None;
+        }
+        if let Ok(map) = self.expressions.read()
+            && let Some(hit) = map.get(expression)
+        {
+            return hit.clone();
+        }
+        let parsed = match Expression::parse(expression) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                self.note_invariant_problem(key, &format!("does not parse: {e}"));
+                None
+            }
+        };
+        if let Ok(mut map) = self.expressions.write() {
+            map.insert(expression.to_string(), parsed.clone());
+        }
+        parsed
+    }
+
+    pub(crate) fn note_invariant_problem(&self, key: &str, problem: &str) {
+        if let Ok(mut map) = self.invariant_problems.lock() {
+            map.entry(key.to_string())
+                .or_insert_with(|| problem.to_string());
+        }
+    }
+
+    /// Invariants that could not be evaluated so far (key → first problem), beyond
+    /// [`SKIPPED_INVARIANTS`]. They are not reported as issues on the resources.
+    pub fn invariant_problems(&self) -> BTreeMap<String, String> {
+        self.invariant_problems
+            .lock()
+            .map(|m| m.clone())
+            .unwrap_or_default()
+    }
+
+    /// Validates a parsed resource. `profile` replaces `meta.profile` when given.
+    pub fn validate(&self, resource: &Value, profile: Option<&str>) -> ValidationReport {
+        let (issues, _) = self.walk(resource, profile);
+        ValidationReport { issues }
+    }
+
+    /// Reads and validates JSON text; issues carry line and column.
+    pub fn validate_bytes(&self, bytes: &[u8], profile: Option<&str>) -> ValidationReport {
+        let value = match source::parse(bytes, self.options.max_bytes) {
+            Ok(v) => v,
+            Err(e) => return source_failure(&e),
+        };
+        let (mut issues, steps) = self.walk(&value, profile);
+        let wanted: Vec<Vec<source::Step>> = steps.into_iter().take(MAX_LOCATED_ISSUES).collect();
+        for (issue, pos) in issues.iter_mut().zip(source::locate_all(bytes, &wanted)) {
+            if let Some((line, col)) = pos {
+                issue.line = Some(line);
+                issue.col = Some(col);
+            }
+        }
+        ValidationReport { issues }
+    }
+
+    fn walk(
+        &self,
+        resource: &Value,
+        profile: Option<&str>,
+    ) -> (Vec<Issue>, Vec<Vec<source::Step>>) {
+        let mut walk = walk::Walk::new(self);
+        match profile {
+            Some(p) => walk.resource(resource, &[p.to_string()], false, false),
+            None => walk.resource(resource, &[], true, false),
+        }
+        let mut seen = HashSet::new();
+        let mut issues = Vec::new();
+        let mut steps = Vec::new();
+        for (issue, s) in walk.issues.into_iter().zip(walk.steps) {
+            let key = (
+                issue.expression.clone(),
+                issue.rule.clone(),
+                issue.message.clone(),
+            );
+            if seen.insert(key) {
+                issues.push(issue);
+                steps.push(s);
+            }
+        }
+        (issues, steps)
+    }
+}
+
+/// A report holding the single fatal issue of an input that could not be read.
+pub fn source_failure(e: &SourceError) -> ValidationReport {
+    let (line, col) = match e.position() {
+        Some((l, c)) => (Some(l), Some(c)),
+        None => (None, None),
+    };
+    let rule = match e {
+        SourceError::TooLarge { .. } => "size-limit",
+        SourceError::DuplicateKey { .. } => "json-duplicate-key",
+        SourceError::TooDeep { .. } => "depth",
+        SourceError::Syntax { .. } => "json-syntax",
+    };
+    ValidationReport {
+        issues: vec![Issue {
+            severity: Severity::Fatal,
+            code: if matches!(e, SourceError::TooLarge { .. }) {
+                IssueType::TooLong
+            } else {
+                IssueType::Structure
+            },
+            expression: String::new(),
+            line,
+            col,
+            message: e.to_string(),
+            rule: rule.into(),
+        }],
+    }
+}

@@ -1,0 +1,485 @@
+//! Evidence (b): one hand-made invalid resource per rule, each expecting its specific
+//! issue (rule, severity, location), plus snapshots of the full outcomes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use samsvar_fhir::{Definitions, Severity, Validator, outcome};
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+const EX: &str = "http://example.org/fhir/StructureDefinition/";
+
+/// (file stem, profile, expected rule, expected severity, expected expression)
+type Case = (
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    Severity,
+    &'static str,
+);
+
+const CASES: &[Case] = &[
+    (
+        "unknown-element",
+        None,
+        "unknown-element",
+        Severity::Error,
+        "Patient.foo",
+    ),
+    (
+        "cardinality-min",
+        None,
+        "cardinality",
+        Severity::Error,
+        "Observation.status",
+    ),
+    (
+        "cardinality-max-profile",
+        Some("test-patient"),
+        "cardinality",
+        Severity::Error,
+        "Patient.name",
+    ),
+    (
+        "choice-two-types",
+        None,
+        "choice",
+        Severity::Error,
+        "Observation",
+    ),
+    (
+        "type-date",
+        None,
+        "type-date",
+        Severity::Error,
+        "Patient.birthDate",
+    ),
+    (
+        "type-datetime",
+        None,
+        "type-dateTime",
+        Severity::Error,
+        "Observation.effectiveDateTime",
+    ),
+    (
+        "type-instant",
+        None,
+        "type-instant",
+        Severity::Error,
+        "Observation.issued",
+    ),
+    (
+        "type-time",
+        None,
+        "type-time",
+        Severity::Error,
+        "Observation.valueTime",
+    ),
+    ("type-id", None, "type-id", Severity::Error, "Patient.id"),
+    (
+        "type-uri",
+        None,
+        "type-uri",
+        Severity::Error,
+        "Patient.identifier[0].system",
+    ),
+    (
+        "type-url",
+        None,
+        "type-url",
+        Severity::Error,
+        "Endpoint.address",
+    ),
+    (
+        "type-canonical",
+        None,
+        "type-canonical",
+        Severity::Error,
+        "Patient.meta.profile[0]",
+    ),
+    (
+        "type-oid",
+        None,
+        "type-uri",
+        Severity::Error,
+        "Patient.identifier[0].system",
+    ),
+    (
+        "type-uuid",
+        None,
+        "type-uri",
+        Severity::Error,
+        "Patient.identifier[0].system",
+    ),
+    (
+        "type-code",
+        None,
+        "type-code",
+        Severity::Error,
+        "Patient.gender",
+    ),
+    (
+        "type-string",
+        None,
+        "type-string",
+        Severity::Error,
+        "Patient.name[0].family",
+    ),
+    (
+        "type-decimal",
+        None,
+        "type-decimal",
+        Severity::Error,
+        "Observation.valueQuantity.value",
+    ),
+    (
+        "type-integer-range",
+        None,
+        "type-integer",
+        Severity::Error,
+        "Observation.valueInteger",
+    ),
+    (
+        "type-positiveint",
+        None,
+        "type-positiveInt",
+        Severity::Error,
+        "MedicationRequest.dosageInstruction[0].timing.repeat.count",
+    ),
+    (
+        "type-unsignedint",
+        None,
+        "type-unsignedInt",
+        Severity::Error,
+        "Patient.photo[0].size",
+    ),
+    (
+        "type-base64",
+        None,
+        "type-base64Binary",
+        Severity::Error,
+        "Patient.photo[0].data",
+    ),
+    (
+        "type-boolean",
+        None,
+        "type-boolean",
+        Severity::Error,
+        "Patient.active",
+    ),
+    (
+        "type-markdown",
+        None,
+        "type-markdown",
+        Severity::Error,
+        "Condition.note[0].text",
+    ),
+    (
+        "primitive-extension-unknown",
+        None,
+        "unknown-element",
+        Severity::Error,
+        "Patient.birthDate.foo",
+    ),
+    (
+        "json-null",
+        None,
+        "json-null",
+        Severity::Error,
+        "Patient.name[0].given[1]",
+    ),
+    (
+        "json-array",
+        None,
+        "json-array",
+        Severity::Error,
+        "Patient.name",
+    ),
+    (
+        "ele-1-empty",
+        None,
+        "ele-1",
+        Severity::Error,
+        "Patient.name[0]",
+    ),
+    (
+        "fixed-value",
+        Some("test-patient"),
+        "fixed",
+        Severity::Error,
+        "Patient.gender",
+    ),
+    (
+        "pattern-value",
+        Some("test-observation"),
+        "pattern",
+        Severity::Error,
+        "Observation.code",
+    ),
+    (
+        "slice-min",
+        Some("test-observation"),
+        "slice-cardinality",
+        Severity::Error,
+        "Observation.component",
+    ),
+    (
+        "slice-closed",
+        Some("test-observation"),
+        "slicing-closed",
+        Severity::Error,
+        "Observation.component[1]",
+    ),
+    (
+        "slice-ordered",
+        Some("test-ordered"),
+        "slicing-ordered",
+        Severity::Error,
+        "Observation.component[1]",
+    ),
+    (
+        "slice-open-at-end",
+        Some("test-ordered"),
+        "slicing-open-at-end",
+        Severity::Error,
+        "Observation.component[1]",
+    ),
+    (
+        "slice-type",
+        Some("test-value-type"),
+        "slicing-closed",
+        Severity::Error,
+        "Observation.valueString",
+    ),
+    (
+        "slice-exists",
+        Some("test-exists"),
+        "slice-cardinality",
+        Severity::Error,
+        "Observation.component",
+    ),
+    (
+        "reference-contained-missing",
+        None,
+        "reference",
+        Severity::Error,
+        "Patient.managingOrganization",
+    ),
+    (
+        "reference-type",
+        None,
+        "reference-type",
+        Severity::Error,
+        "Patient.managingOrganization",
+    ),
+    (
+        "bundle-reference-type",
+        None,
+        "reference-type",
+        Severity::Error,
+        "Bundle.entry[1].resource.subject",
+    ),
+    (
+        "bundle-entry-invalid",
+        None,
+        "type-date",
+        Severity::Error,
+        "Bundle.entry[0].resource.birthDate",
+    ),
+    (
+        "contained-invalid",
+        None,
+        "type-boolean",
+        Severity::Error,
+        "Patient.contained[0].active",
+    ),
+    (
+        "extension-unknown",
+        None,
+        "extension-unknown",
+        Severity::Warning,
+        "Patient.extension[0]",
+    ),
+    (
+        "modifier-extension-unknown",
+        None,
+        "extension-unknown",
+        Severity::Error,
+        "Patient.modifierExtension[0]",
+    ),
+    (
+        "extension-context",
+        None,
+        "extension-context",
+        Severity::Warning,
+        "Observation.extension[0]",
+    ),
+    (
+        "extension-value-type",
+        None,
+        "unknown-element",
+        Severity::Error,
+        "Patient.extension[0].valueString",
+    ),
+    (
+        "invariant-pat-1",
+        None,
+        "pat-1",
+        Severity::Error,
+        "Patient.contact[0]",
+    ),
+    (
+        "invariant-obs-6",
+        None,
+        "obs-6",
+        Severity::Error,
+        "Observation",
+    ),
+    (
+        "binding-required-code",
+        None,
+        "binding",
+        Severity::Error,
+        "Patient.gender",
+    ),
+    (
+        "binding-required-codeableconcept",
+        None,
+        "binding",
+        Severity::Error,
+        "Condition.clinicalStatus",
+    ),
+    (
+        "binding-extensible",
+        None,
+        "binding",
+        Severity::Warning,
+        "Patient.maritalStatus",
+    ),
+    (
+        "meta-profile-unknown",
+        None,
+        "meta-profile",
+        Severity::Warning,
+        "Patient",
+    ),
+    (
+        "must-support",
+        Some("test-patient"),
+        "must-support",
+        Severity::Information,
+        "Patient",
+    ),
+    (
+        "max-length",
+        Some("test-patient"),
+        "max-length",
+        Severity::Error,
+        "Patient.name[0].family",
+    ),
+    (
+        "profile-missing-base",
+        Some("test-missing-base"),
+        "profile",
+        Severity::Error,
+        "Patient",
+    ),
+    (
+        "profile-cycle",
+        Some("test-cycle-a"),
+        "profile",
+        Severity::Error,
+        "Patient",
+    ),
+    (
+        "resource-type-unknown",
+        None,
+        "resource-type",
+        Severity::Error,
+        "Foo",
+    ),
+];
+
+fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/invalid")
+}
+
+fn validator() -> Arc<Validator> {
+    static V: OnceLock<Arc<Validator>> = OnceLock::new();
+    V.get_or_init(|| {
+        let mut defs = Definitions::load(&common::install(&[common::R4_CORE])).unwrap();
+        for entry in std::fs::read_dir(dir().join("profiles")).unwrap() {
+            let text = std::fs::read(entry.unwrap().path()).unwrap();
+            assert!(defs.add_resource(serde_json::from_slice(&text).unwrap()));
+        }
+        Arc::new(Validator::new(Arc::new(defs)))
+    })
+    .clone()
+}
+
+fn run(stem: &str, profile: Option<&str>) -> samsvar_fhir::ValidationReport {
+    let bytes = std::fs::read(dir().join(format!("{stem}.json"))).unwrap();
+    let profile = profile.map(|p| format!("{EX}{p}"));
+    validator().validate_bytes(&bytes, profile.as_deref())
+}
+
+#[test]
+fn every_rule_reports_its_specific_issue() {
+    let mut failures = Vec::new();
+    for (stem, profile, rule, severity, expression) in CASES {
+        let report = run(stem, *profile);
+        if stem.starts_with("invariant-") && !cfg!(feature = "fhirpath-invariants") {
+            println!("{stem}: not checked: built without the fhirpath-invariants feature");
+            continue;
+        }
+        let hit = report
+            .issues
+            .iter()
+            .any(|i| i.rule == *rule && i.severity == *severity && i.expression == *expression);
+        if !hit {
+            failures.push(format!(
+                "{stem}: expected {} [{rule}] @ {expression}, got:\n{}",
+                severity.as_str(),
+                outcome::render_text(stem, &report)
+            ));
+        }
+        if !stem.starts_with("invariant-") {
+            // Invariant outcomes depend on the FHIRPath engine's wording; checked by rule above.
+            insta::assert_snapshot!(
+                format!("invalid__{stem}"),
+                outcome::render_text(stem, &report)
+            );
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn unchecked_code_systems_are_never_errors() {
+    let report = run("valid-snomed-unchecked", None);
+    assert!(
+        report.is_valid(),
+        "{}",
+        outcome::render_text("valid-snomed-unchecked", &report)
+    );
+}
+
+#[test]
+fn every_case_file_is_in_the_table() {
+    for entry in std::fs::read_dir(dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+            assert!(
+                stem.starts_with("valid-") || CASES.iter().any(|c| c.0 == stem),
+                "{stem}.json has no row in CASES"
+            );
+        }
+    }
+}

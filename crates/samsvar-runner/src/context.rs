@@ -1,0 +1,41 @@
+//! What every step of a run shares: options, sources (for locations), the HTTP client,
+//! caches, the redactor and the event sink.
+
+use crate::Event;
+use crate::caches::Caches;
+use crate::options::{Bindings, RunOptions};
+use crate::redact::Redactor;
+use crate::sink::EventSink;
+use crate::transport::Transport;
+use samsvar_diagnostics::{SourceMap, Span};
+
+pub struct RunContext<'a> {
+    pub options: &'a RunOptions,
+    pub bindings: &'a Bindings,
+    /// The sources of the suite being run (spans point into them).
+    pub sources: &'a SourceMap,
+    pub transport: &'a Transport,
+    pub caches: &'a Caches,
+    pub redactor: &'a Redactor,
+    pub sink: &'a dyn EventSink,
+}
+
+impl RunContext<'_> {
+    /// `file:line:col`.
+    pub fn location(&self, span: Span) -> String {
+        self.sources.location(span)
+    }
+
+    /// `file:line`.
+    pub fn line_location(&self, span: Span) -> String {
+        let full = self.sources.location(span);
+        match full.rsplit_once(':') {
+            Some((head, col)) if col.chars().all(|c| c.is_ascii_digit()) => head.to_string(),
+            _ => full,
+        }
+    }
+
+    pub fn emit(&self, event: Event) {
+        self.sink.emit(&event);
+    }
+}

@@ -1,0 +1,125 @@
+//! Run-wide settings and what the run binds to (targets, inputs, secrets).
+
+use crate::record::Issue;
+use indexmap::IndexMap;
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Default per-request timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default maximum response body size (10 MiB).
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 10 * 1024 * 1024;
+
+/// How a run behaves.
+#[derive(Clone)]
+pub struct RunOptions {
+    /// Identifies the run in records and output folders; see [`crate::new_run_id`].
+    pub run_id: String,
+    /// Tests run concurrently (at least 1).
+    pub jobs: usize,
+    /// Per-request timeout (a step may override it).
+    pub timeout: Duration,
+    /// Responses larger than this are cut and the step errors.
+    pub max_body_bytes: u64,
+    /// Validates `conforms_to` assertions; `None` makes them error.
+    pub profile_validator: Option<Arc<dyn ProfileValidator>>,
+    /// Tool name and version written into the record.
+    pub tool_name: String,
+    pub tool_version: String,
+}
+
+impl RunOptions {
+    pub fn new(run_id: impl Into<String>) -> Self {
+        Self {
+            run_id: run_id.into(),
+            jobs: default_jobs(),
+            timeout: DEFAULT_TIMEOUT,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            profile_validator: None,
+            tool_name: "samsvar".to_string(),
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
+impl std::fmt::Debug for RunOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunOptions")
+            .field("run_id", &self.run_id)
+            .field("jobs", &self.jobs)
+            .field("timeout", &self.timeout)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("profile_validator", &self.profile_validator.is_some())
+            .finish()
+    }
+}
+
+/// The number of CPUs, at least 2 (tests mostly wait on the network).
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .max(2)
+}
+
+/// The extension point for `conforms_to` assertions: FHIR profile validation.
+///
+/// `samsvar-fhir` supplies the implementation; the runner only asks it.
+pub trait ProfileValidator: Send + Sync {
+    /// Validates `resource` against the profile with canonical URL `profile`.
+    /// `Ok` carries every issue found (an `error`-severity issue fails the assertion);
+    /// `Err` means validation could not be done (unknown profile, …).
+    fn validate(&self, resource: &Value, profile: &str) -> Result<Vec<Issue>, String>;
+}
+
+/// A target bound to a base URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetBinding {
+    pub url: String,
+    /// `true` when the target is a built-in simulator.
+    pub simulated: bool,
+}
+
+/// Everything a run binds: target URLs, input values and extra secret values.
+#[derive(Debug, Clone, Default)]
+pub struct Bindings {
+    /// Target name → base URL.
+    pub targets: IndexMap<String, TargetBinding>,
+    /// Input values that override suite defaults (already merged from config, environment
+    /// and command line, in that order).
+    pub inputs: IndexMap<String, String>,
+    /// Further values that must never appear in records (tokens, passwords, …).
+    pub secrets: Vec<String>,
+}
+
+impl Bindings {
+    /// Targets declared by the suites that have no binding, in declaration order.
+    pub fn unbound_targets<'a>(&self, suites: &'a [samsvar_suite::Loaded]) -> Vec<&'a str> {
+        let mut out: Vec<&str> = Vec::new();
+        for s in suites.iter().map(|l| &l.suite) {
+            for name in s.targets.keys() {
+                if !self.targets.contains_key(name) && !out.contains(&name.as_str()) {
+                    out.push(name);
+                }
+            }
+        }
+        out
+    }
+
+    /// Inputs declared by the suites with neither a default nor a bound value.
+    pub fn missing_inputs<'a>(&self, suites: &'a [samsvar_suite::Loaded]) -> Vec<&'a str> {
+        let mut out: Vec<&str> = Vec::new();
+        for s in suites.iter().map(|l| &l.suite) {
+            for (name, decl) in &s.inputs {
+                if decl.default.is_none()
+                    && !self.inputs.contains_key(name)
+                    && !out.contains(&name.as_str())
+                {
+                    out.push(name);
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,145 @@
+//! The reference FHIR R4 server: a generic versioned in-memory store for any resource type,
+//! served as JSON under `/fhir`, with switchable defects.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), samsvar_sim::SimError> {
+//! use samsvar_sim::fhir::{Defect, FhirSim};
+//! let sim = FhirSim::builder().defects(&[Defect::NoEtag]).start("127.0.0.1:0").await?;
+//! println!("{}", sim.base_url()); // http://127.0.0.1:PORT/fhir
+//! sim.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+// Handlers return `Result<Response, Response>`: the error is the HTTP answer itself (an
+// OperationOutcome), built once per request, so boxing it would buy nothing.
+#![allow(clippy::result_large_err)]
+
+mod capability;
+mod defect;
+mod handlers;
+mod misbehave;
+mod request;
+mod response;
+mod search;
+mod search_params;
+mod store;
+mod time_format;
+
+pub use defect::{Defect, DefectSet, UnknownDefect};
+
+use axum::Router;
+use axum::routing::{get, post};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::server::{SimError, SimHandle, serve};
+
+/// Where the FHIR simulator is mounted: its base URL is `http://HOST:PORT/fhir`.
+pub const MOUNT: &str = "/fhir";
+/// The target name suites use for a FHIR server.
+pub const TARGET: &str = "fhir";
+
+/// Entry point: `FhirSim::builder()…start(addr)`.
+#[derive(Debug)]
+pub struct FhirSim;
+
+impl FhirSim {
+    pub fn builder() -> FhirSimBuilder {
+        FhirSimBuilder::default()
+    }
+}
+
+/// Settings of one FHIR simulator.
+#[derive(Debug, Clone)]
+pub struct FhirSimBuilder {
+    defects: Vec<Defect>,
+    config: FhirConfig,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct FhirConfig {
+    pub slow_delay: Duration,
+    pub huge_body_bytes: u64,
+    pub max_request_body: usize,
+    pub offsite_origin: String,
+}
+
+impl Default for FhirSimBuilder {
+    fn default() -> Self {
+        Self {
+            defects: Vec::new(),
+            config: FhirConfig {
+                slow_delay: Duration::from_secs(30),
+                huge_body_bytes: 200 * 1024 * 1024,
+                max_request_body: 16 * 1024 * 1024,
+                offsite_origin: "http://offsite.invalid".to_string(),
+            },
+        }
+    }
+}
+
+impl FhirSimBuilder {
+    /// Switch on these defects (in addition to any already set).
+    pub fn defects(mut self, defects: &[Defect]) -> Self {
+        self.defects.extend_from_slice(defects);
+        self
+    }
+
+    /// How long the `slow` defect sleeps per request (default 30 s).
+    pub fn slow_delay(mut self, delay: Duration) -> Self {
+        self.config.slow_delay = delay;
+        self
+    }
+
+    /// How many bytes of padding the `huge-body` defect streams (default 200 MiB).
+    pub fn huge_body_bytes(mut self, bytes: u64) -> Self {
+        self.config.huge_body_bytes = bytes;
+        self
+    }
+
+    /// Largest request body accepted (default 16 MiB); larger bodies get 413.
+    pub fn max_request_body(mut self, bytes: usize) -> Self {
+        self.config.max_request_body = bytes;
+        self
+    }
+
+    /// The active defects.
+    pub fn active_defects(&self) -> DefectSet {
+        DefectSet::new(&self.defects)
+    }
+
+    /// The routes of this simulator, already under [`MOUNT`], to merge with other simulators
+    /// on one listener.
+    pub fn router(&self) -> Router {
+        let state = Arc::new(handlers::FhirState::new(
+            self.active_defects(),
+            self.config.clone(),
+        ));
+        let fhir = Router::new()
+            .route("/metadata", get(handlers::capability))
+            .route("/{type}", get(handlers::search_get).post(handlers::create))
+            .route("/{type}/_search", post(handlers::search_post))
+            .route(
+                "/{type}/{id}",
+                get(handlers::read)
+                    .put(handlers::update)
+                    .delete(handlers::delete),
+            )
+            .route("/{type}/{id}/_history", get(handlers::history))
+            .route("/{type}/{id}/_history/{vid}", get(handlers::vread))
+            .fallback(handlers::no_route)
+            .method_not_allowed_fallback(handlers::method_not_allowed)
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                misbehave::misbehave,
+            ))
+            .with_state(state);
+        Router::new().nest(MOUNT, fhir)
+    }
+
+    /// Bind `addr` (e.g. `127.0.0.1:0`) and serve. The handle's `base_url()` is
+    /// `http://HOST:PORT/fhir`.
+    pub async fn start(self, addr: &str) -> Result<SimHandle, SimError> {
+        serve(addr, self.router(), &[(TARGET, MOUNT)]).await
+    }
+}

@@ -1,0 +1,344 @@
+//! The JSON Schema of the suite format: the single source of truth for its structure.
+//!
+//! Suites are checked against it (see `structure.rs`), and it is written to
+//! `docs/suite.schema.json` so editors complete and check suites. A test fails when the
+//! committed file drifts from [`suite_schema`].
+
+use serde_json::{Value, json};
+
+/// The `$id` of the schema.
+pub const SCHEMA_ID: &str = "https://samsvar.dev/schemas/suite.schema.json";
+
+/// HTTP methods a request may use.
+pub const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+/// Pattern of suite, group and test ids.
+pub const ID_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
+/// Pattern of variable names: inputs, targets and captures.
+pub const VAR_PATTERN: &str = "^[A-Za-z_][A-Za-z0-9_-]*$";
+
+/// The JSON Schema (draft 2020-12) of a suite file.
+pub fn suite_schema() -> Value {
+    let shorthand = format!("^({}) +\\S+$", METHODS.join("|"));
+    let mut schema = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "samsvar suite",
+        "description": "A samsvar conformance test suite. Reference: docs/suite-language.md.",
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["suite", "tests"],
+        "properties": {
+            "suite": { "$ref": "#/$defs/suiteMeta" },
+            "targets": {
+                "description": "The systems under test this suite talks to, by name. `{{name}}` in a URL is the target's base URL.",
+                "type": "object",
+                "propertyNames": { "$ref": "#/$defs/varName" },
+                "additionalProperties": { "$ref": "#/$defs/target" }
+            },
+            "inputs": {
+                "description": "Values the suite uses as `{{name}}`, overridable from the command line, the config file and the environment.",
+                "type": "object",
+                "propertyNames": { "$ref": "#/$defs/varName" },
+                "additionalProperties": { "$ref": "#/$defs/input" }
+            },
+            "setup": {
+                "description": "Steps run once before any test; if one fails, every test errors.",
+                "$ref": "#/$defs/steps"
+            },
+            "teardown": {
+                "description": "Steps run once after all tests, whatever their outcome.",
+                "$ref": "#/$defs/steps"
+            },
+            "tests": {
+                "description": "Tests and groups of tests, run in dependency order.",
+                "$ref": "#/$defs/items"
+            }
+        },
+        "$defs": {
+            "id": {
+                "type": "string",
+                "pattern": ID_PATTERN,
+                "errorMessage": "an id starts with a letter or digit and holds only letters, digits, `.`, `_` and `-`"
+            },
+            "varName": {
+                "type": "string",
+                "pattern": VAR_PATTERN,
+                "errorMessage": "a name starts with a letter or `_` and holds only letters, digits, `_` and `-`"
+            },
+            "requirementIds": {
+                "description": "Requirement ids verified (EHDS articles, IHE transactions, profile sections, …).",
+                "type": "array",
+                "items": { "type": "string", "minLength": 1 }
+            },
+            "ehds": {
+                "description": "Which EHDS harmonised component (and priority category) this covers.",
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["component"],
+                "properties": {
+                    "component": { "enum": ["interoperability", "logging"] },
+                    "category": {
+                        "enum": [
+                            "patient-summary", "e-prescription", "e-dispensation",
+                            "laboratory-results", "medical-imaging", "discharge-reports"
+                        ]
+                    }
+                }
+            },
+            "suiteMeta": {
+                "description": "What this suite is.",
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["id", "version", "title"],
+                "properties": {
+                    "id": { "$ref": "#/$defs/id" },
+                    "version": {
+                        "type": "string",
+                        "minLength": 1,
+                        "errorMessage": "a version is a string; quote it, e.g. \"1.0\""
+                    },
+                    "title": { "type": "string", "minLength": 1 },
+                    "description": { "type": "string" },
+                    "ehds": { "$ref": "#/$defs/ehds" },
+                    "verifies": { "$ref": "#/$defs/requirementIds" }
+                }
+            },
+            "target": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["kind"],
+                "properties": {
+                    "kind": { "enum": ["fhir", "xds-registry", "xds-repository", "http"] },
+                    "description": { "type": "string" }
+                }
+            },
+            "input": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                    "description": { "type": "string" },
+                    "default": {
+                        "description": "Used when no value is given on the command line, in the config file or the environment.",
+                        "type": ["string", "number", "boolean"]
+                    },
+                    "secret": {
+                        "description": "Secret inputs come from the environment or config only, never from the suite, and are redacted everywhere.",
+                        "type": "boolean"
+                    }
+                }
+            },
+            "items": {
+                "type": "array",
+                "items": { "$ref": "#/$defs/item" }
+            },
+            "item": {
+                "description": "A test (with `id`) or a group of tests (with `group`).",
+                "if": { "type": "object", "required": ["group"] },
+                "then": { "$ref": "#/$defs/group" },
+                "else": { "$ref": "#/$defs/test" }
+            },
+            "group": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["group", "tests"],
+                "properties": {
+                    "group": { "$ref": "#/$defs/id" },
+                    "title": { "type": "string" },
+                    "optional": {
+                        "description": "Optional groups are reported but never fail their parent or the run.",
+                        "type": "boolean"
+                    },
+                    "ehds": { "$ref": "#/$defs/ehds" },
+                    "verifies": { "$ref": "#/$defs/requirementIds" },
+                    "tests": { "$ref": "#/$defs/items" }
+                }
+            },
+            "test": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["id", "steps"],
+                "properties": {
+                    "id": { "$ref": "#/$defs/id" },
+                    "title": { "type": "string" },
+                    "description": { "type": "string" },
+                    "optional": {
+                        "description": "Optional tests are reported but never fail their parent or the run.",
+                        "type": "boolean"
+                    },
+                    "ehds": { "$ref": "#/$defs/ehds" },
+                    "verifies": { "$ref": "#/$defs/requirementIds" },
+                    "needs": {
+                        "description": "Tests that must pass first. Tests whose captures this test uses are added automatically.",
+                        "type": "array",
+                        "items": { "$ref": "#/$defs/id" }
+                    },
+                    "steps": { "$ref": "#/$defs/steps" }
+                }
+            },
+            "steps": {
+                "type": "array",
+                "minItems": 1,
+                "items": { "$ref": "#/$defs/step" }
+            },
+            "step": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["request"],
+                "properties": {
+                    "name": { "type": "string" },
+                    "request": {
+                        "description": "`METHOD URL` (e.g. `GET {{fhir}}/metadata`), or a mapping for headers, query and body.",
+                        "if": { "type": "string" },
+                        "then": {
+                            "pattern": shorthand,
+                            "errorMessage": "a request in short form is `METHOD URL`, e.g. `GET {{fhir}}/metadata`"
+                        },
+                        "else": { "$ref": "#/$defs/request" }
+                    },
+                    "capture": {
+                        "description": "Values taken from the response, usable as `{{name}}` in later steps and other tests.",
+                        "type": "object",
+                        "propertyNames": { "$ref": "#/$defs/varName" },
+                        "additionalProperties": { "$ref": "#/$defs/capture" }
+                    },
+                    "assert": {
+                        "type": "array",
+                        "items": { "$ref": "#/$defs/assertion" }
+                    }
+                }
+            },
+            "request": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["method", "url"],
+                "properties": {
+                    "target": {
+                        "description": "The target this request goes to (default: the one named at the start of the URL, or the suite's only target).",
+                        "$ref": "#/$defs/varName"
+                    },
+                    "method": { "enum": METHODS },
+                    "url": { "type": "string", "minLength": 1 },
+                    "headers": {
+                        "type": "object",
+                        "additionalProperties": { "type": ["string", "number", "boolean"] }
+                    },
+                    "query": {
+                        "description": "Query parameters; a list repeats the parameter.",
+                        "type": "object",
+                        "additionalProperties": {
+                            "type": ["string", "number", "boolean", "array"],
+                            "items": { "type": ["string", "number", "boolean"] }
+                        }
+                    },
+                    "json": { "description": "A JSON body written as YAML; strings may hold `{{variables}}`." },
+                    "text": { "description": "A text body; may hold `{{variables}}`.", "type": "string" },
+                    "file": {
+                        "description": "A body from a file relative to the suite folder.",
+                        "if": { "type": "string" },
+                        "then": { "minLength": 1 },
+                        "else": {
+                            "type": "object",
+                            "additionalProperties": false,
+                            "required": ["path"],
+                            "properties": {
+                                "path": { "type": "string", "minLength": 1 },
+                                "templated": {
+                                    "description": "Replace `{{variables}}` in the file's text.",
+                                    "type": "boolean"
+                                }
+                            }
+                        }
+                    },
+                    "timeout_ms": {
+                        "description": "Overrides the run's per-request timeout.",
+                        "type": "integer",
+                        "minimum": 1
+                    }
+                }
+            },
+            "capture": {
+                "type": "object",
+                "minProperties": 1,
+                "maxProperties": 1,
+                "additionalProperties": false,
+                "properties": {
+                    "fhirpath": { "description": "FHIRPath over the JSON body; the first value.", "type": "string", "minLength": 1 },
+                    "header": { "description": "A response header's value.", "type": "string", "minLength": 1 },
+                    "status": { "description": "The HTTP status code.", "const": true },
+                    "regex": { "description": "A regex over the body; group 1, or the whole match.", "type": "string", "minLength": 1 }
+                }
+            },
+            "assertion": {
+                "description": "One check on the response; each list item holds exactly one.",
+                "type": "object",
+                "minProperties": 1,
+                "maxProperties": 1,
+                "additionalProperties": false,
+                "properties": {
+                    "status": {
+                        "description": "The status code, or a list of accepted codes.",
+                        "if": { "type": "array" },
+                        "then": { "minItems": 1, "items": { "$ref": "#/$defs/statusCode" } },
+                        "else": { "$ref": "#/$defs/statusCode" }
+                    },
+                    "header": {
+                        "description": "A response header exists (the default), equals a value or matches a regex.",
+                        "type": "object",
+                        "additionalProperties": false,
+                        "required": ["name"],
+                        "maxProperties": 2,
+                        "properties": {
+                            "name": { "type": "string", "minLength": 1 },
+                            "exists": { "type": "boolean" },
+                            "equals": { "type": ["string", "number", "boolean"] },
+                            "matches": { "type": "string" }
+                        }
+                    },
+                    "content_type": {
+                        "description": "The media type of Content-Type, parameters ignored.",
+                        "type": "string",
+                        "minLength": 1
+                    },
+                    "fhirpath": {
+                        "description": "An expression that must be true, or `{expr, equals|matches|exists}`.",
+                        "if": { "type": "string" },
+                        "then": { "minLength": 1 },
+                        "else": {
+                            "type": "object",
+                            "additionalProperties": false,
+                            "required": ["expr"],
+                            "minProperties": 2,
+                            "maxProperties": 2,
+                            "properties": {
+                                "expr": { "type": "string", "minLength": 1 },
+                                "equals": { "type": ["string", "number", "boolean"] },
+                                "matches": { "type": "string" },
+                                "exists": { "type": "boolean" }
+                            }
+                        }
+                    },
+                    "response_time_ms": {
+                        "type": "object",
+                        "additionalProperties": false,
+                        "required": ["max"],
+                        "properties": { "max": { "type": "integer", "minimum": 1 } }
+                    },
+                    "json_schema": {
+                        "description": "The JSON body is valid against this JSON Schema file (relative to the suite folder).",
+                        "type": "string",
+                        "minLength": 1
+                    },
+                    "conforms_to": {
+                        "description": "The JSON body conforms to this FHIR profile (canonical URL).",
+                        "type": "string",
+                        "minLength": 1
+                    }
+                }
+            },
+            "statusCode": { "type": "integer", "minimum": 100, "maximum": 599 }
+        }
+    });
+    crate::xds_schema::extend(&mut schema);
+    schema
+}

@@ -1,0 +1,202 @@
+//! A full-featured valid suite (the example in docs/suite-language.md) parses into the
+//! expected model.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use samsvar_suite::model::*;
+use std::path::Path;
+
+const EXAMPLE: &str = "tests/cases/valid/example";
+
+fn tests_of(group: &Group) -> Vec<&Test> {
+    let mut out = Vec::new();
+    for item in &group.items {
+        match item {
+            Item::Test(t) => out.push(t),
+            Item::Group(g) => out.extend(tests_of(g)),
+        }
+    }
+    out
+}
+
+fn test<'s>(suite: &'s Suite, id: &str) -> &'s Test {
+    tests_of(&suite.root)
+        .into_iter()
+        .find(|t| t.id.value == id)
+        .unwrap()
+}
+
+fn needs(t: &Test) -> Vec<&str> {
+    t.needs.iter().map(|n| n.value.as_str()).collect()
+}
+
+fn request(step: &Step) -> &HttpRequest {
+    let Action::Http(r) = &step.action else {
+        panic!("expected an HTTP step")
+    };
+    r
+}
+
+#[test]
+fn example_loads_without_diagnostics() {
+    let loaded = samsvar_suite::load(EXAMPLE)
+        .map_err(|e| e.render())
+        .unwrap();
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let s = &loaded.suite;
+    assert_eq!(s.meta.id.value, "fhir-rest-basics");
+    assert_eq!(s.meta.version, "1.0.0");
+    assert_eq!(
+        s.meta.ehds,
+        Some(EhdsMapping {
+            component: EhdsComponent::Interoperability,
+            category: Some(PriorityCategory::PatientSummary)
+        })
+    );
+    assert_eq!(s.targets["fhir"].kind, TargetKind::Fhir);
+    assert_eq!(s.inputs["family"].default.as_deref(), Some("Nordmann"));
+    assert_eq!(s.setup.len(), 1);
+    assert_eq!(s.teardown.len(), 1);
+    assert_eq!(s.base_dir, Path::new(EXAMPLE));
+    assert_eq!(s.fixtures.len(), 2, "{:?}", s.fixtures);
+    // Spans point into the file: the suite id is on line 3.
+    assert_eq!(
+        loaded.sources.location(s.meta.id.span),
+        format!("{EXAMPLE}/suite.yaml:3:7")
+    );
+}
+
+#[test]
+fn dependencies_are_explicit_and_inferred() {
+    let s = samsvar_suite::load(EXAMPLE).unwrap().suite;
+    assert_eq!(needs(test(&s, "create-patient")), Vec::<&str>::new());
+    // Inferred from {{patient_id}}, captured by create-patient.
+    assert_eq!(needs(test(&s, "read-patient")), ["create-patient"]);
+    // Explicit first, then inferred.
+    assert_eq!(
+        needs(test(&s, "update-patient")),
+        ["read-patient", "create-patient"]
+    );
+    assert_eq!(needs(test(&s, "profile-conformance")), ["create-patient"]);
+    assert_eq!(needs(test(&s, "unknown-id")), Vec::<&str>::new());
+}
+
+#[test]
+fn requirements_and_ehds_are_inherited() {
+    let s = samsvar_suite::load(EXAMPLE).unwrap().suite;
+    let ids = |t: &Test| {
+        t.verifies
+            .iter()
+            .map(|v| v.value.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids(test(&s, "create-patient")),
+        ["FHIR-R4-HTTP", "FHIR-R4-HTTP-crud"]
+    );
+    assert_eq!(
+        ids(test(&s, "unknown-id")),
+        ["FHIR-R4-HTTP-read-404", "FHIR-R4-HTTP"]
+    );
+    assert!(test(&s, "profile-conformance").optional);
+    assert_eq!(test(&s, "read-patient").ehds, s.meta.ehds);
+}
+
+#[test]
+fn requests_know_their_target_method_and_body() {
+    let s = samsvar_suite::load(EXAMPLE).unwrap().suite;
+    let create = request(&test(&s, "create-patient").steps[0]);
+    assert_eq!(create.method.value, "POST");
+    assert_eq!(create.target.as_ref().unwrap().value, "fhir");
+    assert_eq!(create.headers.len(), 2);
+    match &create.body {
+        Some(Body::File {
+            path,
+            templated,
+            resolved,
+        }) => {
+            assert_eq!(path.value, Path::new("fixtures/patient.json"));
+            assert!(*templated);
+            assert!(resolved.is_file());
+        }
+        other => panic!("expected a file body, got {other:?}"),
+    }
+    let search = request(&test(&s, "search-patient").steps[0]);
+    assert_eq!(search.query.len(), 2);
+    let update = request(&test(&s, "update-patient").steps[0]);
+    assert!(matches!(
+        update.body,
+        Some(Body::Json(JsonTemplate::Object(_)))
+    ));
+    let short = request(&test(&s, "capability-statement").steps[0]);
+    assert_eq!(short.method.value, "GET");
+    assert_eq!(
+        short.url.parts,
+        [
+            TemplatePart::Var {
+                name: "fhir".into(),
+                span: short
+                    .url
+                    .parts
+                    .first()
+                    .map(|p| match p {
+                        TemplatePart::Var { span, .. } => *span,
+                        _ => Default::default(),
+                    })
+                    .unwrap()
+            },
+            TemplatePart::Literal("/metadata".into())
+        ]
+    );
+}
+
+#[test]
+fn captures_and_assertions_are_typed() {
+    let s = samsvar_suite::load(EXAMPLE).unwrap().suite;
+    let step = &test(&s, "create-patient").steps[0];
+    assert!(matches!(&step.captures[0].source, CaptureSource::FhirPath(e) if e.value == "id"));
+    assert!(matches!(&step.captures[1].source, CaptureSource::Header(h) if h.value == "Location"));
+    let kinds: Vec<&AssertionKind> = test(&s, "capability-statement").steps[0]
+        .assertions
+        .iter()
+        .map(|a| &a.kind)
+        .collect();
+    assert!(matches!(kinds[0], AssertionKind::Status(c) if c == &[200]));
+    assert!(matches!(kinds[1], AssertionKind::ContentType(_)));
+    assert!(matches!(kinds[2], AssertionKind::FhirPathTrue(_)));
+    assert!(
+        matches!(kinds[3], AssertionKind::FhirPathValue { check: ValueCheck::Matches(m), .. } if m.value == "^4\\.0\\.")
+    );
+    assert!(matches!(kinds[4], AssertionKind::ResponseTimeUnder(2000)));
+    let read = &test(&s, "read-patient").steps[0].assertions;
+    assert!(
+        matches!(&read[3].kind, AssertionKind::JsonSchema { resolved, .. } if resolved.is_file())
+    );
+    let conf = &test(&s, "profile-conformance").steps[0].assertions[0].kind;
+    assert!(matches!(conf, AssertionKind::ConformsTo(c) if c.value.ends_with("Patient-uv-ips")));
+}
+
+/// The whole model, as JSON (spans are not serialised), is a golden file.
+#[test]
+fn example_model_snapshot() {
+    let s = samsvar_suite::load(EXAMPLE).unwrap().suite;
+    insta::assert_json_snapshot!("example_model", s);
+}
+
+/// The example in docs/suite-language.md is the file tested here, word for word.
+#[test]
+fn docs_example_is_the_tested_suite() {
+    let doc = std::fs::read_to_string("../../docs/suite-language.md").unwrap();
+    let section = doc.split("## A complete example").nth(1).unwrap();
+    let block = section
+        .split("```yaml\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    let file = std::fs::read_to_string(format!("{EXAMPLE}/suite.yaml")).unwrap();
+    assert_eq!(
+        block, file,
+        "update tests/cases/valid/example/suite.yaml from the docs example (or vice versa)"
+    );
+}

@@ -1,0 +1,430 @@
+//! `samsvar run`: load suites, bind targets (or start the simulators), run, report.
+//!
+//! Exit 0 when every required test passed, 1 when one failed or errored, 2 when samsvar
+//! could not run (bad suite, bad config, unbound target, usage error).
+
+use crate::cli::RunArgs;
+use crate::config::{self, Config};
+use crate::exit::Exit;
+use crate::report::terminal::TerminalReporter;
+use samsvar_runner::record::RunRecord;
+use samsvar_runner::{
+    Bindings, Fanout, RunOptions, Runner, TargetBinding, default_jobs, new_run_id,
+};
+use samsvar_suite::Loaded;
+use samsvar_suite::model::TargetKind;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// Reporters `--format` accepts.
+const FORMATS: &[&str] = &["terminal", "json", "junit", "html"];
+
+/// A problem with samsvar's own inputs: printed, then exit 2.
+struct UsageError(String);
+
+impl From<String> for UsageError {
+    fn from(s: String) -> Self {
+        UsageError(s)
+    }
+}
+
+impl From<&str> for UsageError {
+    fn from(s: &str) -> Self {
+        UsageError(s.to_string())
+    }
+}
+
+pub fn run(args: RunArgs) -> anyhow::Result<Exit> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("failed to start the async runtime: {e}"))?;
+    match runtime.block_on(run_async(args)) {
+        Ok(exit) => Ok(exit),
+        Err(UsageError(message)) => {
+            eprintln!("{}", message.trim_end());
+            Ok(Exit::Usage)
+        }
+    }
+}
+
+async fn run_async(args: RunArgs) -> Result<Exit, UsageError> {
+    let formats = check_formats(&args.format)?;
+    let (config, _config_path) =
+        config::load(args.config.as_deref()).map_err(|e| format!("error: {e}"))?;
+    let suites = load_suites(&args.suites)?;
+
+    let mut bindings = Bindings::default();
+    let wants_sim = args.targets.iter().any(|t| t.trim() == "sim");
+    if !args.sim_defects.is_empty() && !wants_sim {
+        return Err("error: --sim-defect needs --target sim (defects switch on misbehaviours of the built-in simulator)".into());
+    }
+    for (name, t) in &config.targets {
+        bind(&mut bindings, name, &t.url, false);
+    }
+    for t in args.targets.iter().filter(|t| t.trim() != "sim") {
+        bind_flag(&mut bindings, &suites, t)?;
+    }
+    // Kept alive until the run ends; dropping it stops the simulators.
+    let _sim = if wants_sim {
+        Some(start_simulators(&mut bindings, &suites, &args.sim_defects).await?)
+    } else {
+        None
+    };
+    check_targets(&bindings, &suites)?;
+    bindings.inputs = merge_inputs(&config, &suites, &args.inputs)?;
+    let missing = bindings.missing_inputs(&suites);
+    if !missing.is_empty() {
+        let list = missing.join(", ");
+        return Err(format!(
+            "error: failed to start the run: input(s) {list} have no value and no default\n  set them with `-i NAME=VALUE`, the environment (SAMSVAR_INPUT_<NAME>) or [inputs] in samsvar.toml"
+        )
+        .into());
+    }
+
+    let options = run_options(&args, &config)?;
+    let out_dir = args.out.join(&options.run_id);
+    std::fs::create_dir_all(&out_dir)
+        .map_err(|e| format!("error: failed to create {}: {e}", out_dir.display()))?;
+
+    // Evidence: journal while running, bundle at the end (commands/evidence.rs).
+    let evidence = crate::commands::evidence::EvidenceHook::prepare(
+        &args,
+        &config,
+        &suites,
+        evidence_secrets(&bindings, &suites),
+        &out_dir,
+        formats.contains("html"),
+    )?;
+    let mut sinks = Fanout::new();
+    sinks.add(evidence.sink());
+    if formats.contains("terminal") {
+        sinks.add(TerminalReporter::detect());
+    }
+    let runner = Runner::new(options);
+    let record = runner
+        .run(&suites, &bindings, &sinks)
+        .await
+        .map_err(|e| format!("error: {e}"))?;
+
+    let written = write_outputs(&record, &out_dir, &formats)?;
+    let evidence_line = evidence.finish(&record)?;
+    println!();
+    for path in written {
+        println!("report: {}", path.display());
+    }
+    println!("{evidence_line}");
+    Ok(if record.outcome.is_failure() {
+        Exit::Failed
+    } else {
+        Exit::Ok
+    })
+}
+
+/// Values the evidence writer scrubs: configured secrets and the values of secret inputs.
+fn evidence_secrets(bindings: &Bindings, suites: &[Loaded]) -> Vec<String> {
+    let mut secrets = bindings.secrets.clone();
+    for s in suites {
+        for (name, decl) in &s.suite.inputs {
+            if decl.secret
+                && let Some(v) = bindings.inputs.get(name).or(decl.default.as_ref())
+            {
+                secrets.push(v.clone());
+            }
+        }
+    }
+    secrets
+}
+
+fn check_formats(formats: &[String]) -> Result<BTreeSet<String>, UsageError> {
+    let mut out = BTreeSet::new();
+    for f in formats {
+        let f = f.trim().to_ascii_lowercase();
+        if f.is_empty() {
+            continue;
+        }
+        if !FORMATS.contains(&f.as_str()) {
+            let hint = samsvar_diagnostics::did_you_mean(&f, FORMATS.iter().copied())
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            return Err(format!(
+                "error: unknown --format `{f}`{hint}; choose from {}",
+                FORMATS.join(", ")
+            )
+            .into());
+        }
+        out.insert(f);
+    }
+    Ok(out)
+}
+
+/// Loads every suite; on any error renders every diagnostic of every suite.
+fn load_suites(paths: &[PathBuf]) -> Result<Vec<Loaded>, UsageError> {
+    let mut loaded = Vec::new();
+    let mut rendered = String::new();
+    for p in paths {
+        match samsvar_suite::load(p) {
+            Ok(l) => {
+                if !l.warnings.is_empty() {
+                    eprint!(
+                        "{}",
+                        samsvar_diagnostics::render_all(&l.sources, &l.warnings)
+                    );
+                }
+                loaded.push(l);
+            }
+            Err(e) => rendered.push_str(&e.render()),
+        }
+    }
+    if !rendered.is_empty() {
+        rendered.push_str("error: failed to load the suites; nothing was run\n");
+        return Err(rendered.into());
+    }
+    let mut ids = BTreeSet::new();
+    for l in &loaded {
+        if !ids.insert(l.suite.meta.id.value.clone()) {
+            return Err(format!(
+                "error: suite id `{}` is given twice; each suite runs once per run",
+                l.suite.meta.id.value
+            )
+            .into());
+        }
+    }
+    Ok(loaded)
+}
+
+fn bind(bindings: &mut Bindings, name: &str, url: &str, simulated: bool) {
+    bindings.targets.insert(
+        name.to_string(),
+        TargetBinding {
+            url: url.trim_end_matches('/').to_string(),
+            simulated,
+        },
+    );
+}
+
+/// `--target NAME=URL` or a bare `--target URL` (binds the only target the suites need).
+fn bind_flag(bindings: &mut Bindings, suites: &[Loaded], flag: &str) -> Result<(), UsageError> {
+    let flag = flag.trim();
+    let (name, url) = match flag.split_once('=') {
+        Some((n, u)) if !n.contains("://") => (n.trim().to_string(), u.trim()),
+        _ => {
+            let needed = needed_targets(suites);
+            match needed.as_slice() {
+                [only] => (only.clone(), flag),
+                [] => return Err("error: --target: the suites need no target".into()),
+                many => {
+                    return Err(format!(
+                        "error: a bare --target binds the only target a run needs, but these suites need {}\n  bind each with --target NAME=URL",
+                        many.join(", ")
+                    )
+                    .into());
+                }
+            }
+        }
+    };
+    let parsed = url::Url::parse(url)
+        .map_err(|e| format!("error: --target {flag}: `{url}` is not a URL ({e})"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(
+            format!("error: --target {flag}: only http and https URLs are supported").into(),
+        );
+    }
+    bind(bindings, &name, url, false);
+    Ok(())
+}
+
+fn needed_targets(suites: &[Loaded]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in suites {
+        for name in s.suite.targets.keys() {
+            if !out.contains(name) {
+                out.push(name.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Starts the built-in simulators on an ephemeral loopback port and binds every target
+/// the suites need (by name, else by kind) to one of them.
+async fn start_simulators(
+    bindings: &mut Bindings,
+    suites: &[Loaded],
+    defects: &[String],
+) -> Result<samsvar_sim::SimHandle, UsageError> {
+    let handle = samsvar_sim::start(samsvar_sim::Selection::All, "127.0.0.1:0", defects)
+        .await
+        .map_err(|e| format!("error: failed to start the built-in simulator: {e}"))?;
+    for s in suites {
+        for (name, decl) in &s.suite.targets {
+            if bindings.targets.contains_key(name) {
+                continue;
+            }
+            let by_kind = match decl.kind {
+                TargetKind::Fhir | TargetKind::Http => "fhir",
+                TargetKind::XdsRegistry => "xds-registry",
+                TargetKind::XdsRepository => "xds-repository",
+            };
+            let endpoint = handle
+                .endpoints()
+                .iter()
+                .find(|e| e.target == name.as_str())
+                .or_else(|| handle.endpoints().iter().find(|e| e.target == by_kind));
+            if let Some(e) = endpoint {
+                bind(bindings, name, &e.base_url, true);
+            }
+        }
+    }
+    Ok(handle)
+}
+
+fn check_targets(bindings: &Bindings, suites: &[Loaded]) -> Result<(), UsageError> {
+    let unbound = bindings.unbound_targets(suites);
+    if unbound.is_empty() {
+        return Ok(());
+    }
+    let mut msg = format!(
+        "error: failed to start the run: target(s) {} are not bound\n",
+        unbound
+            .iter()
+            .map(|t| format!("`{t}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    msg.push_str("  the suites need these targets:\n");
+    for s in suites {
+        for (name, decl) in &s.suite.targets {
+            let state = match bindings.targets.get(name) {
+                Some(b) => format!("bound to {}", b.url),
+                None => "not bound".to_string(),
+            };
+            let about = decl
+                .description
+                .as_deref()
+                .map(|d| format!(" — {d}"))
+                .unwrap_or_default();
+            msg.push_str(&format!(
+                "    {name} ({}, suite {}): {state}{about}\n",
+                kind_name(decl.kind),
+                s.suite.meta.id.value
+            ));
+        }
+    }
+    msg.push_str("  bind with --target NAME=URL (a bare --target URL when only one is needed), [targets.NAME] url = \"…\" in samsvar.toml, or --target sim for the built-in simulators\n");
+    Err(msg.into())
+}
+
+fn kind_name(kind: TargetKind) -> &'static str {
+    match kind {
+        TargetKind::Fhir => "fhir",
+        TargetKind::XdsRegistry => "xds-registry",
+        TargetKind::XdsRepository => "xds-repository",
+        TargetKind::Http => "http",
+    }
+}
+
+/// Suite defaults < samsvar.toml < SAMSVAR_INPUT_<NAME> < `-i NAME=VALUE`.
+/// (Suite defaults are applied by the runner; this returns the overrides.)
+fn merge_inputs(
+    config: &Config,
+    suites: &[Loaded],
+    flags: &[String],
+) -> Result<indexmap::IndexMap<String, String>, UsageError> {
+    let declared: Vec<&str> = suites
+        .iter()
+        .flat_map(|s| s.suite.inputs.keys().map(String::as_str))
+        .collect();
+    let unknown = |name: &str, from: &str| -> UsageError {
+        let hint = samsvar_diagnostics::did_you_mean(name, declared.iter().copied())
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
+        let known = if declared.is_empty() {
+            "the suites declare no inputs".to_string()
+        } else {
+            format!("declared inputs: {}", declared.join(", "))
+        };
+        format!("error: {from} sets input `{name}`{hint}, which no suite declares; {known}").into()
+    };
+    let mut out = indexmap::IndexMap::new();
+    for (name, value) in &config.inputs {
+        if !declared.contains(&name.as_str()) {
+            return Err(unknown(name, "samsvar.toml"));
+        }
+        out.insert(name.clone(), value.as_text());
+    }
+    for name in &declared {
+        if let Ok(v) = std::env::var(env_name(name)) {
+            out.insert(name.to_string(), v);
+        }
+    }
+    for flag in flags {
+        let Some((name, value)) = flag.split_once('=') else {
+            return Err(format!("error: -i {flag}: write inputs as NAME=VALUE").into());
+        };
+        let name = name.trim();
+        if !declared.contains(&name) {
+            return Err(unknown(name, "-i"));
+        }
+        out.insert(name.to_string(), value.to_string());
+    }
+    Ok(out)
+}
+
+/// `family-name` → `SAMSVAR_INPUT_FAMILY_NAME`.
+pub fn env_name(input: &str) -> String {
+    let upper: String = input
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("SAMSVAR_INPUT_{upper}")
+}
+
+fn run_options(args: &RunArgs, config: &Config) -> Result<RunOptions, UsageError> {
+    let mut options = RunOptions::new(new_run_id());
+    options.jobs = match args.jobs.or(config.jobs) {
+        Some(0) => return Err("error: --jobs must be at least 1".into()),
+        Some(n) => n,
+        None => default_jobs(),
+    };
+    if let Some(t) = config.limits.timeout {
+        options.timeout = t;
+    }
+    if let Some(t) = &args.timeout {
+        options.timeout =
+            config::parse_duration(t).map_err(|e| format!("error: --timeout: {e}"))?;
+    }
+    if let Some(m) = config.limits.max_body {
+        options.max_body_bytes = m;
+    }
+    if let Some(m) = &args.max_body {
+        options.max_body_bytes =
+            config::parse_size(m).map_err(|e| format!("error: --max-body: {e}"))?;
+    }
+    Ok(options)
+}
+
+fn write_outputs(
+    record: &RunRecord,
+    dir: &Path,
+    formats: &BTreeSet<String>,
+) -> Result<Vec<PathBuf>, UsageError> {
+    let mut written = Vec::new();
+    if formats.contains("json") {
+        let path = dir.join("run.json");
+        samsvar_evidence::run_json::write(record, &path).map_err(|e| format!("error: {e}"))?;
+        written.push(path);
+    }
+    if formats.contains("junit") {
+        let path = dir.join("junit.xml");
+        samsvar_evidence::junit::write(record, &path).map_err(|e| format!("error: {e}"))?;
+        written.push(path);
+    }
+    Ok(written)
+}

@@ -1,0 +1,182 @@
+//! `samsvar suites lint|list|schema`: check suites, list them, print the format's schema.
+
+use crate::cli::SuitesCommand;
+use crate::exit::Exit;
+use samsvar_diagnostics::{render, render_all};
+use samsvar_suite::model::{EhdsMapping, Group, Item, Suite};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub fn run(cmd: SuitesCommand) -> anyhow::Result<Exit> {
+    match cmd {
+        SuitesCommand::Lint { suites } => lint(&suites),
+        SuitesCommand::List { suites } => list(&suites),
+        SuitesCommand::Schema => {
+            let text = serde_json::to_string_pretty(&samsvar_suite::suite_schema())?;
+            println!("{text}");
+            Ok(Exit::Ok)
+        }
+    }
+}
+
+/// The suite files named by the arguments: suite files, suite folders, or folders that
+/// hold suite folders. An argument that names none is an error.
+fn suite_files(args: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for arg in args {
+        let found = samsvar_suite::discover(arg);
+        if found.is_empty() {
+            problems.push(format!(
+                "error: failed to find a suite at {}: expected a suite file or a folder containing {}",
+                arg.display(),
+                samsvar_suite::SUITE_FILE
+            ));
+        }
+        files.extend(found);
+    }
+    (files, problems)
+}
+
+fn lint(args: &[PathBuf]) -> anyhow::Result<Exit> {
+    let (files, problems) = suite_files(args);
+    let mut out = std::io::stdout().lock();
+    let mut failed = !problems.is_empty();
+    for p in &problems {
+        writeln!(out, "{p}")?;
+    }
+    for file in files {
+        match samsvar_suite::check(&file) {
+            Ok(checked) => {
+                failed |= checked.has_errors();
+                if checked.diagnostics.is_empty() {
+                    writeln!(out, "{}: ok", file.display())?;
+                } else {
+                    write!(
+                        out,
+                        "{}",
+                        render_all(&checked.sources, &checked.diagnostics)
+                    )?;
+                }
+            }
+            Err(err) => {
+                failed = true;
+                write!(out, "{}", err.render())?;
+            }
+        }
+    }
+    Ok(if failed { Exit::Usage } else { Exit::Ok })
+}
+
+fn list(args: &[PathBuf]) -> anyhow::Result<Exit> {
+    let (files, problems) = suite_files(args);
+    let mut out = std::io::stdout().lock();
+    let mut failed = !problems.is_empty();
+    for p in &problems {
+        writeln!(out, "{p}")?;
+    }
+    for file in files {
+        match samsvar_suite::check(&file) {
+            Ok(checked) => match (&checked.suite, checked.has_errors()) {
+                (Some(suite), false) => write!(out, "{}", describe(suite, &file))?,
+                _ => {
+                    failed = true;
+                    let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
+                    writeln!(
+                        out,
+                        "{}: {errors} error(s); run `samsvar suites lint {}`",
+                        file.display(),
+                        file.display()
+                    )?;
+                    if let Some(first) = checked.diagnostics.iter().find(|d| d.is_error()) {
+                        write!(out, "{}", render(&checked.sources, first))?;
+                    }
+                }
+            },
+            Err(err) => {
+                failed = true;
+                write!(out, "{}", err.render())?;
+            }
+        }
+        writeln!(out)?;
+    }
+    Ok(if failed { Exit::Usage } else { Exit::Ok })
+}
+
+fn ehds_words(e: &EhdsMapping) -> String {
+    let component = serde_json::to_value(e.component)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    match e.category {
+        Some(c) => {
+            let category = serde_json::to_value(c)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            format!("{component} / {category}")
+        }
+        None => component,
+    }
+}
+
+/// One suite as a short human-readable listing.
+fn describe(suite: &Suite, file: &Path) -> String {
+    let mut s = String::new();
+    let m = &suite.meta;
+    s.push_str(&format!("{} {} — {}\n", m.id.value, m.version, m.title));
+    s.push_str(&format!("  file: {}\n", file.display()));
+    if let Some(e) = &m.ehds {
+        s.push_str(&format!("  EHDS: {}\n", ehds_words(e)));
+    }
+    if !m.verifies.is_empty() {
+        let ids: Vec<&str> = m.verifies.iter().map(|v| v.value.as_str()).collect();
+        s.push_str(&format!("  verifies: {}\n", ids.join(", ")));
+    }
+    let targets: Vec<String> = suite
+        .targets
+        .values()
+        .map(|t| {
+            let kind = serde_json::to_value(t.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            format!("{} ({kind})", t.name.value)
+        })
+        .collect();
+    if !targets.is_empty() {
+        s.push_str(&format!("  targets: {}\n", targets.join(", ")));
+    }
+    s.push_str("  tests:\n");
+    items(&suite.root, 2, &mut s);
+    s
+}
+
+fn items(group: &Group, depth: usize, s: &mut String) {
+    let pad = "  ".repeat(depth);
+    for item in &group.items {
+        match item {
+            Item::Group(g) => {
+                let optional = if g.optional { " (optional)" } else { "" };
+                s.push_str(&format!(
+                    "{pad}{}/ {}{optional}\n",
+                    g.id.value,
+                    g.title.as_deref().unwrap_or_default()
+                ));
+                items(g, depth + 1, s);
+            }
+            Item::Test(t) => {
+                let optional = if t.optional { " (optional)" } else { "" };
+                s.push_str(&format!(
+                    "{pad}{}{optional}  {}\n",
+                    t.id.value,
+                    t.title.as_deref().unwrap_or_default()
+                ));
+                if !t.verifies.is_empty() {
+                    let ids: Vec<&str> = t.verifies.iter().map(|v| v.value.as_str()).collect();
+                    s.push_str(&format!("{pad}  verifies: {}\n", ids.join(", ")));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Reporters that subscribe to the runner's events.
+
+pub mod terminal;

@@ -1,0 +1,124 @@
+//! Helpers for driving the real `samsvar` binary from integration tests.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The workspace root: suites are passed relative to it so locations read
+/// `testsuites/fhir-rest-basics/suite.yaml:LINE:COL` in every environment.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .and_then(Path::parent)
+        .expect("crates/samsvar sits two levels below the workspace root")
+        .to_path_buf()
+}
+
+pub const BASICS: &str = "testsuites/fhir-rest-basics";
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub out_dir: tempfile::TempDir,
+}
+
+impl Run {
+    /// stdout then stderr, with volatile parts replaced by stable markers.
+    pub fn normalized(&self) -> String {
+        normalize(
+            &format!("{}\n--- stderr ---\n{}", self.stdout, self.stderr),
+            self.out_dir.path(),
+        )
+    }
+
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+
+    /// The single run folder written under the output directory.
+    pub fn run_dir(&self) -> PathBuf {
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(self.out_dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_dir())
+            .collect();
+        assert_eq!(dirs.len(), 1, "expected one run folder, got {dirs:?}");
+        dirs.remove(0)
+    }
+
+    pub fn record(&self) -> serde_json::Value {
+        let text = std::fs::read_to_string(self.run_dir().join("run.json")).unwrap();
+        serde_json::from_str(&text).unwrap()
+    }
+}
+
+/// Runs `samsvar run <args> --out <tempdir>` from the workspace root, without colour.
+pub fn samsvar_run(args: &[&str]) -> Run {
+    samsvar_run_in(&workspace_root(), args)
+}
+
+pub fn samsvar_run_in(dir: &Path, args: &[&str]) -> Run {
+    let out_dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_samsvar"));
+    cmd.current_dir(dir)
+        .arg("run")
+        .args(args)
+        .arg("--out")
+        .arg(out_dir.path())
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG");
+    for (k, _) in std::env::vars() {
+        if k.starts_with("SAMSVAR_INPUT_") {
+            cmd.env_remove(k);
+        }
+    }
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("failed to start the samsvar binary");
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        out_dir,
+    }
+}
+
+/// Replaces run ids, ports, UUIDs, durations, the version and temp paths.
+pub fn normalize(text: &str, out_dir: &Path) -> String {
+    let mut t = text.replace(&out_dir.display().to_string(), "[OUT]");
+    let rules: &[(&str, &str)] = &[
+        (r"\d{8}T\d{6}Z-[0-9a-f]{4}", "[RUN_ID]"),
+        (r"(127\.0\.0\.1|localhost):\d+", "$1:[PORT]"),
+        (
+            r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+            "[UUID]",
+        ),
+        (r"\b\d+ ms\b", "[MS]"),
+        (r"\b\d+\.\d+ s\b", "[S]"),
+        (r"samsvar \d+\.\d+\.\d+", "samsvar [VERSION]"),
+    ];
+    for (pattern, with) in rules {
+        t = regex::Regex::new(pattern)
+            .unwrap()
+            .replace_all(&t, *with)
+            .into_owned();
+    }
+    t
+}
+
+/// Writes a suite folder with `suite.yaml` (and optional extra files) into a temp dir.
+pub fn temp_suite(yaml: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("suite.yaml"), yaml).unwrap();
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
