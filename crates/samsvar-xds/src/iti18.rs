@@ -40,7 +40,10 @@ pub struct StoredQuery {
 impl StoredQuery {
     /// A query by name (`FindDocuments`, …) or id.
     pub fn new(name_or_id: &str, return_type: ReturnType) -> Result<Self, XdsError> {
-        let id = vocab::query::id_for(name_or_id).ok_or_else(|| {
+        // A raw `urn:uuid:` id that is not a known query goes out as written, so suites can
+        // check how a registry answers unknown stored queries.
+        let raw = name_or_id.starts_with("urn:uuid:").then_some(name_or_id);
+        let id = vocab::query::id_for(name_or_id).or(raw).ok_or_else(|| {
             let names: Vec<&str> = vocab::query::ALL.iter().map(|(n, _)| *n).collect();
             XdsError::Build(format!(
                 "unknown stored query `{name_or_id}`; known: {}",

@@ -85,6 +85,8 @@ fn fault(
 }
 
 /// Decode MTOM or plain SOAP and read the envelope; a problem becomes a Sender fault.
+// The error is the finished HTTP answer; boxing it would only add noise to every caller.
+#[allow(clippy::result_large_err)]
 fn read_request(
     st: &XdsState,
     headers: &HeaderMap,
@@ -217,27 +219,26 @@ fn provide_and_register(st: &XdsState, msg: &SoapMessage, atts: &[Attachment]) -
         .first()
         .and_then(|s| s.obj.external_id(ss::PATIENT_ID))
         .map(str::to_string);
-    if let Some(pid) = &patient {
-        if !st.config.known_patients.iter().any(|k| k == pid)
-            && !st.defects.contains(&Defect::AcceptUnknownPatient)
-        {
-            errors.push(registry_error(
-                error_code::UNKNOWN_PATIENT_ID,
-                format!("patient id {pid} is not known to this registry"),
-                None,
-            ));
-        }
+    if let Some(pid) = &patient
+        && !st.config.known_patients.iter().any(|k| k == pid)
+        && !st.defects.contains(&Defect::AcceptUnknownPatient)
+    {
+        errors.push(registry_error(
+            error_code::UNKNOWN_PATIENT_ID,
+            format!("patient id {pid} is not known to this registry"),
+            None,
+        ));
     }
     st.store.with(|inner| {
         for x in &sub.metadata.extrinsic_objects {
-            if let Some(uid) = x.unique_id() {
-                if inner.has_document_unique_id(uid) {
-                    errors.push(registry_error(
-                        error_code::DUPLICATE_UNIQUE_ID_IN_REGISTRY,
-                        format!("a document with uniqueId {uid} is already registered"),
-                        None,
-                    ));
-                }
+            if let Some(uid) = x.unique_id()
+                && inner.has_document_unique_id(uid)
+            {
+                errors.push(registry_error(
+                    error_code::DUPLICATE_UNIQUE_ID_IN_REGISTRY,
+                    format!("a document with uniqueId {uid} is already registered"),
+                    None,
+                ));
             }
         }
         if errors.is_empty() {

@@ -69,12 +69,12 @@ pub fn dtm_problem(value: &str) -> Option<String> {
         (12, 0, 59, "second"),
     ];
     for (from, min, max, what) in checks {
-        if let Some(v) = field(from) {
-            if v < min || v > max {
-                return Some(format!(
-                    "`{value}`: {what} {v} is out of range {min}..={max}"
-                ));
-            }
+        if let Some(v) = field(from)
+            && (v < min || v > max)
+        {
+            return Some(format!(
+                "`{value}`: {what} {v} is out of range {min}..={max}"
+            ));
         }
     }
     None
@@ -205,27 +205,25 @@ pub fn check_same_patient(list: &ObjectList, sink: &mut Sink) {
         return;
     };
     for x in &list.extrinsic_objects {
-        if let Some(p) = x.patient_id() {
-            if p != pid {
-                sink.push(
-                    "xds-pid-002",
-                    &x.obj.loc,
-                    format!(
-                        "DocumentEntry patientId `{p}` differs from the SubmissionSet's `{pid}`"
-                    ),
-                );
-            }
+        if let Some(p) = x.patient_id()
+            && p != pid
+        {
+            sink.push(
+                "xds-pid-002",
+                &x.obj.loc,
+                format!("DocumentEntry patientId `{p}` differs from the SubmissionSet's `{pid}`"),
+            );
         }
     }
     for f in list.folders() {
-        if let Some(p) = f.obj.external_id(crate::vocab::folder::PATIENT_ID) {
-            if p != pid {
-                sink.push(
-                    "xds-pid-002",
-                    &f.obj.loc,
-                    format!("Folder patientId `{p}` differs from the SubmissionSet's `{pid}`"),
-                );
-            }
+        if let Some(p) = f.obj.external_id(crate::vocab::folder::PATIENT_ID)
+            && p != pid
+        {
+            sink.push(
+                "xds-pid-002",
+                &f.obj.loc,
+                format!("Folder patientId `{p}` differs from the SubmissionSet's `{pid}`"),
+            );
         }
     }
 }

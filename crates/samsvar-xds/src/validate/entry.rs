@@ -73,17 +73,17 @@ pub fn check_entry(x: &ExtrinsicObject, docs: Option<&[Doc]>, mode: Mode, sink: 
         }
     }
     for name in SINGLE_VALUED {
-        if let Some(s) = o.slot(name) {
-            if s.values.len() > 1 {
-                sink.push(
-                    "xds-de-006",
-                    &s.loc,
-                    format!(
-                        "slot `{name}` must have one value, found {}",
-                        s.values.len()
-                    ),
-                );
-            }
+        if let Some(s) = o.slot(name)
+            && s.values.len() > 1
+        {
+            sink.push(
+                "xds-de-006",
+                &s.loc,
+                format!(
+                    "slot `{name}` must have one value, found {}",
+                    s.values.len()
+                ),
+            );
         }
     }
     for (scheme, name) in CODES {
@@ -172,17 +172,17 @@ fn check_hash_and_size(x: &ExtrinsicObject, docs: Option<&[Doc]>, sink: &mut Sin
                 format!("size `{v}` is not a non-negative integer"),
             ),
             Ok(n) => {
-                if let Some(data) = data {
-                    if n != data.len() as u64 {
-                        sink.push(
-                            "xds-de-008",
-                            &s.loc,
-                            format!(
-                                "size {n} does not match the attached document's {} bytes",
-                                data.len()
-                            ),
-                        );
-                    }
+                if let Some(data) = data
+                    && n != data.len() as u64
+                {
+                    sink.push(
+                        "xds-de-008",
+                        &s.loc,
+                        format!(
+                            "size {n} does not match the attached document's {} bytes",
+                            data.len()
+                        ),
+                    );
                 }
             }
         }

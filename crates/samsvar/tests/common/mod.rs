@@ -99,6 +99,8 @@ pub fn normalize(text: &str, out_dir: &Path) -> String {
         (r"\b\d+ ms\b", "[MS]"),
         (r"\b\d+\.\d+ s\b", "[S]"),
         (r"samsvar \d+\.\d+\.\d+", "samsvar [VERSION]"),
+        (r#"time="\d+\.\d+""#, r#"time="[S]""#),
+        (r#"timestamp="[^"]*""#, r#"timestamp="[TIME]""#),
     ];
     for (pattern, with) in rules {
         t = regex::Regex::new(pattern)
