@@ -317,7 +317,10 @@ fn conforms_to(ctx: &RunContext<'_>, profile: &str, view: &ResponseView<'_>) -> 
     };
     match validator.validate(json, profile) {
         Ok(issues) => {
-            let errors = issues.iter().filter(|i| i.severity == "error").count();
+            let errors = issues
+                .iter()
+                .filter(|i| matches!(i.severity.as_str(), "error" | "fatal"))
+                .count();
             let actual = if errors == 0 {
                 format!("conforms ({} non-error issue(s))", issues.len())
             } else {

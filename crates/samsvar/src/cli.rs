@@ -46,6 +46,10 @@ pub struct RunArgs {
     /// Switch on a documented simulator misbehaviour (with `--target sim`).
     #[arg(long = "sim-defect")]
     pub sim_defects: Vec<String>,
+    /// FHIR package (ID@VERSION, .tgz or folder) with the profiles `conforms_to` assertions name;
+    /// R4 core is always loaded.
+    #[arg(long = "package", value_name = "ID@VERSION")]
+    pub packages: Vec<String>,
     /// Configuration file (targets, inputs, limits, SUT identity).
     #[arg(long)]
     pub config: Option<PathBuf>,

@@ -3,6 +3,7 @@
 pub(crate) mod evidence;
 pub(crate) mod keygen;
 pub(crate) mod packages;
+mod profiles;
 pub(crate) mod report;
 mod run;
 mod serve;

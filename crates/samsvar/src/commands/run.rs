@@ -82,7 +82,12 @@ async fn run_async(args: RunArgs) -> Result<Exit, UsageError> {
         .into());
     }
 
-    let options = run_options(&args, &config)?;
+    let mut options = run_options(&args, &config)?;
+    if crate::commands::profiles::needed(&suites) {
+        let validator = crate::commands::profiles::load(args.packages.clone())
+            .map_err(|e| format!("error: `conforms_to` needs FHIR definitions: {e}"))?;
+        options.profile_validator = Some(validator);
+    }
     let out_dir = args.out.join(&options.run_id);
     std::fs::create_dir_all(&out_dir)
         .map_err(|e| format!("error: failed to create {}: {e}", out_dir.display()))?;

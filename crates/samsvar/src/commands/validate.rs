@@ -122,7 +122,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
 }
 
 /// Installs (or finds in the cache) the packages and loads their definitions, R4 core last.
-fn load_definitions(cache: &Cache, packages: &[String]) -> anyhow::Result<Definitions> {
+pub(crate) fn load_definitions(cache: &Cache, packages: &[String]) -> anyhow::Result<Definitions> {
     let mut specs = Vec::new();
     for p in packages {
         specs.push(
