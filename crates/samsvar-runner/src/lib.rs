@@ -32,7 +32,7 @@ pub use clock::{new_run_id, now_rfc3339};
 pub use event::Event;
 pub use options::{
     Bindings, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, ProfileValidator, RunOptions, TargetBinding,
-    default_jobs,
+    TargetSecurity, default_jobs,
 };
 pub use outcome::Outcome;
 pub use redact::Redactor;

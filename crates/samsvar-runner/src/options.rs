@@ -91,6 +91,16 @@ pub struct Bindings {
     pub inputs: IndexMap<String, String>,
     /// Further values that must never appear in records (tokens, passwords, …).
     pub secrets: Vec<String>,
+    /// Target name → how to authenticate to it and which TLS settings to use
+    /// (from `samsvar.toml`); targets not listed are reached without credentials.
+    pub security: IndexMap<String, TargetSecurity>,
+}
+
+/// Authentication and TLS settings of one target.
+#[derive(Debug, Clone, Default)]
+pub struct TargetSecurity {
+    pub auth: samsvar_auth::AuthConfig,
+    pub tls: samsvar_auth::TlsConfig,
 }
 
 impl Bindings {

@@ -47,7 +47,8 @@ impl Runner {
         let started = Instant::now();
         let started_at = now_rfc3339();
         let user_agent = format!("{}/{}", self.options.tool_name, self.options.tool_version);
-        let transport = Transport::new(self.options.max_body_bytes, &user_agent)?;
+        let transport = Transport::new(self.options.max_body_bytes, &user_agent)?
+            .with_target_security(bindings, &user_agent)?;
         let caches = Caches::default();
         let redactor = Redactor::new(secret_values(suites, bindings));
         let empty = SourceMap::new();

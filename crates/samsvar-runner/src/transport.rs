@@ -7,6 +7,10 @@ use reqwest::{Client, Method, StatusCode};
 use std::time::{Duration, Instant};
 use url::Url;
 
+use crate::options::Bindings;
+use samsvar_auth::{Authorizer, Redactor, Retry};
+use std::sync::Arc;
+
 /// How many same-origin redirects are followed before giving up.
 const MAX_REDIRECTS: usize = 10;
 
@@ -61,11 +65,14 @@ pub enum TransportError {
     Other { url: String, reason: String },
 }
 
-/// One HTTP client shared by every request of a run.
+/// One HTTP client shared by every request of a run, plus one per target that needs its
+/// own TLS settings or credentials.
 #[derive(Debug, Clone)]
 pub struct Transport {
     client: Client,
     max_body_bytes: u64,
+    /// Per-origin client and authorizer, for targets with `[targets.NAME.auth]` or `.tls`.
+    secured: Vec<(url::Origin, Client, Option<Arc<Authorizer>>)>,
 }
 
 impl Transport {
@@ -79,7 +86,52 @@ impl Transport {
         Ok(Self {
             client,
             max_body_bytes,
+            secured: Vec::new(),
         })
+    }
+
+    /// Builds a client and an authorizer for every target with security settings. Secrets
+    /// and keys are read here, so a missing one stops the run before any request.
+    pub fn with_target_security(
+        mut self,
+        bindings: &Bindings,
+        user_agent: &str,
+    ) -> Result<Self, TransportError> {
+        for (name, security) in &bindings.security {
+            let Some(binding) = bindings.targets.get(name) else {
+                continue;
+            };
+            let base = Url::parse(&binding.url).map_err(|e| {
+                TransportError::Client(format!("target `{name}` has an invalid URL: {e}"))
+            })?;
+            let builder = Client::builder()
+                .use_rustls_tls()
+                .redirect(Policy::none())
+                .user_agent(user_agent);
+            let client = samsvar_auth::apply_tls(builder, &security.tls)
+                .and_then(|b| {
+                    b.build()
+                        .map_err(|e| samsvar_auth::AuthError::Tls(error_chain(&e)))
+                })
+                .map_err(|e| TransportError::Client(format!("target `{name}`: {e}")))?;
+            let auth = match security.auth {
+                samsvar_auth::AuthConfig::None => None,
+                ref cfg => Some(Arc::new(
+                    Authorizer::from_config(cfg, &binding.url, client.clone(), Redactor::new())
+                        .map_err(|e| TransportError::Client(format!("target `{name}`: {e}")))?,
+                )),
+            };
+            self.secured.push((base.origin(), client, auth));
+        }
+        Ok(self)
+    }
+
+    fn access_for(&self, url: &Url) -> (&Client, Option<&Authorizer>) {
+        let origin = url.origin();
+        self.secured
+            .iter()
+            .find(|(o, _, _)| *o == origin)
+            .map_or((&self.client, None), |(_, c, a)| (c, a.as_deref()))
     }
 
     /// Sends `req`, follows same-origin redirects, and reads the whole body, all within
@@ -107,16 +159,40 @@ impl Transport {
         let mut method = req.method.clone();
         let mut url = req.url.clone();
         let mut body = req.body.clone();
+        let (client, auth) = self.access_for(&req.url);
+        let mut challenged = false;
         for _ in 0..=MAX_REDIRECTS {
-            let mut builder = self.client.request(method.clone(), url.clone());
+            let mut builder = client.request(method.clone(), url.clone());
             for (k, v) in &req.headers {
                 builder = builder.header(k.as_str(), v.as_str());
+            }
+            // Credentials go on the wire only: they are added after the request was
+            // recorded, so they never reach the run record.
+            if let Some(auth) = auth {
+                let headers = auth
+                    .headers(method.as_str(), url.as_str())
+                    .await
+                    .map_err(|e| TransportError::Other {
+                        url: url.to_string(),
+                        reason: e.to_string(),
+                    })?;
+                for (k, v) in headers {
+                    builder = builder.header(k, v);
+                }
             }
             if let Some(b) = &body {
                 builder = builder.body(b.clone());
             }
             let resp = builder.send().await.map_err(|e| classify(&url, &e))?;
             let status = resp.status();
+            if let Some(auth) = auth
+                && !challenged
+                && auth.observe(status.as_u16(), resp.headers()) == Retry::Once
+            {
+                // A DPoP nonce challenge or a rejected token: once more, fresh credentials.
+                challenged = true;
+                continue;
+            }
             if status.is_redirection()
                 && let Some(location) = resp.headers().get(reqwest::header::LOCATION)
             {

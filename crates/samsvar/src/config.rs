@@ -64,6 +64,12 @@ pub struct Limits {
 pub struct TargetConfig {
     /// Base URL of the target.
     pub url: String,
+    /// How to authenticate (docs/authentication.md); secrets come from env or files only.
+    #[serde(default)]
+    pub auth: samsvar_auth::AuthConfig,
+    /// TLS settings: custom CA, client certificate (mutual TLS), minimum version.
+    #[serde(default)]
+    pub tls: samsvar_auth::TlsConfig,
 }
 
 /// An input value: TOML strings, numbers and booleans are all accepted as text.

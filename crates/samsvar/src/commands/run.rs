@@ -61,6 +61,13 @@ async fn run_async(args: RunArgs) -> Result<Exit, UsageError> {
     }
     for (name, t) in &config.targets {
         bind(&mut bindings, name, &t.url, false);
+        if t.auth != samsvar_auth::AuthConfig::None || t.tls != samsvar_auth::TlsConfig::default() {
+            let security = samsvar_runner::TargetSecurity {
+                auth: t.auth.clone(),
+                tls: t.tls.clone(),
+            };
+            bindings.security.insert(name.clone(), security);
+        }
     }
     for t in args.targets.iter().filter(|t| t.trim() != "sim") {
         bind_flag(&mut bindings, &suites, t)?;
