@@ -105,6 +105,19 @@ pub async fn start(
     addr: &str,
     defect_names: &[impl AsRef<str>],
 ) -> Result<SimHandle, SimError> {
+    let (router, mounts) = routes(selection, defect_names)?;
+    server::serve(addr, router, &mounts).await
+}
+
+/// Where each simulator is mounted: (target name, path prefix).
+pub type Mounts = Vec<(&'static str, &'static str)>;
+
+/// The routes of the selected simulators with the named defects, not yet served (so that
+/// `samsvar serve --require-auth` can put an authorization server in front of them).
+pub fn routes(
+    selection: Selection,
+    defect_names: &[impl AsRef<str>],
+) -> Result<(axum::Router, Mounts), SimError> {
     // Each simulator contributes its routes (under its own path) and endpoints; the XDS
     // simulator slots in here the same way, on the same listener.
     let mut fhir_defects = Vec::new();
@@ -140,5 +153,5 @@ pub async fn start(
         router = router.merge(xds::XdsSim::builder().defects(&xds_defects).router());
         mounts.extend(xds::MOUNTS);
     }
-    server::serve(addr, router, &mounts).await
+    Ok((router, mounts))
 }

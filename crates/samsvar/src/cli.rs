@@ -113,4 +113,32 @@ pub struct ServeArgs {
     /// Switch on a documented misbehaviour.
     #[arg(long = "defect", value_name = "NAME", long_help = samsvar_sim::defects_help())]
     pub defects: Vec<String>,
+    /// Demand OAuth2 access tokens (SMART Backend Services): an authorization server answers at
+    /// /auth/token, with discovery at {base}/.well-known/smart-configuration.
+    #[arg(long)]
+    pub require_auth: bool,
+    /// Client id registered at the authorization server.
+    #[arg(long, default_value = "samsvar", requires = "require_auth")]
+    pub client_id: String,
+    /// Environment variable holding the client's secret (client_secret_basic / _post).
+    #[arg(long, value_name = "VAR", requires = "require_auth")]
+    pub client_secret_env: Option<String>,
+    /// JWKS file with the client's public keys (private_key_jwt).
+    #[arg(long, value_name = "FILE", requires = "require_auth")]
+    pub client_jwks: Option<PathBuf>,
+    /// Scopes the client may be granted (space-separated).
+    #[arg(long, default_value = "system/*.cruds", requires = "require_auth")]
+    pub scope: String,
+    /// Issue only DPoP-bound tokens.
+    #[arg(long, requires = "require_auth")]
+    pub dpop: bool,
+    /// Demand server nonces in DPoP proofs.
+    #[arg(long, requires = "require_auth")]
+    pub dpop_nonce: bool,
+    /// Serve HTTPS; a CA, a server and a client certificate are generated into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub tls_dir: Option<PathBuf>,
+    /// With --tls-dir: demand a client certificate signed by that CA (mutual TLS).
+    #[arg(long, requires = "tls_dir")]
+    pub mtls: bool,
 }

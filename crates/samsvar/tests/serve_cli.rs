@@ -175,3 +175,61 @@ fn serve_help_lists_every_defect() {
         assert!(help.contains(d.name), "{} missing from help", d.name);
     }
 }
+
+#[test]
+fn serve_require_auth_guards_the_server_and_publishes_discovery() {
+    let mut child = samsvar()
+        .args([
+            "serve",
+            "--sim",
+            "fhir",
+            "--addr",
+            "127.0.0.1:0",
+            "--require-auth",
+        ])
+        .args([
+            "--client-id",
+            "ci",
+            "--client-secret-env",
+            "SAMSVAR_TEST_SERVE_SECRET",
+        ])
+        .env("SAMSVAR_TEST_SERVE_SECRET", "serve-secret-123")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines().map_while(Result::ok);
+    let base = lines
+        .find_map(|l| {
+            l.strip_prefix("samsvar-sim fhir listening on ")
+                .map(str::to_string)
+        })
+        .expect("a listening line");
+    let refused = http_get(&base, "/Patient");
+    assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
+    let discovery = http_get(&base, "/.well-known/smart-configuration");
+    assert!(
+        discovery.starts_with("HTTP/1.1 200") && discovery.contains("/auth/token"),
+        "{discovery}"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn serve_require_auth_without_credentials_exits_2() {
+    let out = samsvar()
+        .args([
+            "serve",
+            "--sim",
+            "fhir",
+            "--addr",
+            "127.0.0.1:0",
+            "--require-auth",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--client-secret-env"));
+}

@@ -20,7 +20,14 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<Exit> {
 }
 
 async fn run(selection: Selection, args: ServeArgs) -> anyhow::Result<Exit> {
-    let handle = match samsvar_sim::start(selection, &args.addr, &args.defects).await {
+    let started = if args.require_auth || args.tls_dir.is_some() {
+        start_secured(selection, &args).await
+    } else {
+        samsvar_sim::start(selection, &args.addr, &args.defects)
+            .await
+            .map_err(|e| e.to_string())
+    };
+    let handle = match started {
         Ok(h) => h,
         Err(e) => {
             eprintln!("error: {e}");
@@ -49,6 +56,86 @@ async fn run(selection: Selection, args: ServeArgs) -> anyhow::Result<Exit> {
     eprintln!("samsvar-sim stopping");
     handle.shutdown().await;
     Ok(Exit::Ok)
+}
+
+/// The simulators behind an authorization server and/or HTTPS.
+async fn start_secured(
+    selection: Selection,
+    args: &ServeArgs,
+) -> Result<samsvar_sim::SimHandle, String> {
+    use samsvar_sim::auth::{
+        AuthServer, AuthSettings, RegisteredClient, guarded, tls::TlsMaterial,
+    };
+    let (mut router, mounts) =
+        samsvar_sim::routes(selection, &args.defects).map_err(|e| e.to_string())?;
+    if args.require_auth {
+        let secret = match &args.client_secret_env {
+            Some(var) => Some(std::env::var(var).map_err(|_| {
+                format!("failed to read the client secret: environment variable `{var}` is not set")
+            })?),
+            None => None,
+        };
+        let jwks = match &args.client_jwks {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("failed to read {}: {e}", path.display()))?;
+                Some(
+                    serde_json::from_str(&text)
+                        .map_err(|e| format!("failed to read {} as a JWKS: {e}", path.display()))?,
+                )
+            }
+            None => None,
+        };
+        if secret.is_none() && jwks.is_none() {
+            return Err(
+                "--require-auth needs --client-secret-env VAR or --client-jwks FILE".into(),
+            );
+        }
+        let auth = AuthServer::new(AuthSettings {
+            clients: vec![RegisteredClient {
+                client_id: args.client_id.clone(),
+                secret,
+                jwks,
+                allowed_scopes: args.scope.split_whitespace().map(str::to_string).collect(),
+            }],
+            require_dpop: args.dpop,
+            require_dpop_nonce: args.dpop_nonce,
+            tls: args.tls_dir.is_some(),
+            ..AuthSettings::default()
+        });
+        router = guarded(router, &auth, samsvar_sim::fhir::MOUNT);
+        eprintln!(
+            "samsvar-sim authorization server: token endpoint /auth/token, client `{}`",
+            args.client_id
+        );
+    }
+    match &args.tls_dir {
+        None => samsvar_sim::serve(&args.addr, router, &mounts)
+            .await
+            .map_err(|e| e.to_string()),
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("failed to create {}: {e}", dir.display()))?;
+            let material =
+                TlsMaterial::generate("samsvar simulator CA").map_err(|e| e.to_string())?;
+            let files = material
+                .write_client_files(dir)
+                .map_err(|e| e.to_string())?;
+            let config = material
+                .server_config(args.mtls)
+                .map_err(|e| e.to_string())?;
+            eprintln!(
+                "samsvar-sim TLS: trust {} ; client certificate {} with key {}{}",
+                files.ca_cert.display(),
+                files.client_cert.display(),
+                files.client_key.display(),
+                if args.mtls { " (required)" } else { "" }
+            );
+            samsvar_sim::serve_tls(&args.addr, router, &mounts, config)
+                .await
+                .map_err(|e| e.to_string())
+        }
+    }
 }
 
 /// Ctrl-C everywhere; SIGTERM too on Unix (containers and process managers send it).
