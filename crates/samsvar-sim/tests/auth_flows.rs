@@ -50,6 +50,15 @@ fn client(
     }
 }
 
+/// A guarded simulator with one client that authenticates with [`SECRET`].
+async fn secret_client_sim(id: &str, scope: &str) -> Guarded {
+    start(AuthSettings {
+        clients: vec![client(id, Some(SECRET), None, &[scope])],
+        ..Default::default()
+    })
+    .await
+}
+
 async fn start(settings: AuthSettings) -> Guarded {
     let auth = AuthServer::new(settings);
     let router = guarded(FhirSim::builder().router(), &auth, "/fhir");
@@ -115,11 +124,7 @@ fn key_pair(alg: KeyAlgorithm) -> (String, Value) {
 
 #[tokio::test]
 async fn no_token_is_refused_and_client_secret_basic_gets_in() {
-    let g = start(AuthSettings {
-        clients: vec![client("c1", Some(SECRET), None, &["system/*.rs"])],
-        ..Default::default()
-    })
-    .await;
+    let g = secret_client_sim("c1", "system/*.rs").await;
     let http = reqwest::Client::new();
     let open = http
         .get(format!("{}/Patient", g.base()))
@@ -158,11 +163,7 @@ async fn no_token_is_refused_and_client_secret_basic_gets_in() {
 
 #[tokio::test]
 async fn client_secret_post_and_a_wrong_secret() {
-    let g = start(AuthSettings {
-        clients: vec![client("c2", Some(SECRET), None, &["system/*.cruds"])],
-        ..Default::default()
-    })
-    .await;
+    let g = secret_client_sim("c2", "system/*.cruds").await;
     let http = reqwest::Client::new();
     let good = g.file("good", SECRET);
     let auth = authorizer(
@@ -311,11 +312,7 @@ async fn dpop_bound_tokens_with_nonce_challenges_at_both_servers() {
 
 #[tokio::test]
 async fn expired_tokens_are_replaced() {
-    let g = start(AuthSettings {
-        clients: vec![client("c3", Some(SECRET), None, &["system/*.rs"])],
-        ..Default::default()
-    })
-    .await;
+    let g = secret_client_sim("c3", "system/*.rs").await;
     let http = reqwest::Client::new();
     let secret = g.file("secret", SECRET);
     let auth = authorizer(
@@ -337,11 +334,7 @@ async fn expired_tokens_are_replaced() {
 
 #[tokio::test]
 async fn scopes_are_enforced() {
-    let g = start(AuthSettings {
-        clients: vec![client("ro", Some(SECRET), None, &["system/*.rs"])],
-        ..Default::default()
-    })
-    .await;
+    let g = secret_client_sim("ro", "system/*.rs").await;
     let http = reqwest::Client::new();
     let secret = g.file("secret", SECRET);
     let too_much = authorizer(
