@@ -143,6 +143,23 @@ impl AuthConfig {
         }
     }
 
+    /// The same flow asking for `scope` instead of the configured scope; only OAuth2 flows
+    /// request tokens with a scope.
+    pub fn with_scope(&self, scope: &str) -> Result<AuthConfig, AuthError> {
+        let mut cfg = self.clone();
+        match &mut cfg {
+            AuthConfig::ClientCredentials { scope: s, .. }
+            | AuthConfig::PrivateKeyJwt { scope: s, .. } => {
+                *s = Some(scope.to_string());
+                Ok(cfg)
+            }
+            AuthConfig::None | AuthConfig::Bearer { .. } => Err(AuthError::Config(
+                "a scope can be chosen only for `client_credentials` and `private_key_jwt` targets"
+                    .into(),
+            )),
+        }
+    }
+
     pub fn dpop(&self) -> Option<&DpopConfig> {
         match self {
             AuthConfig::ClientCredentials { dpop, .. } | AuthConfig::PrivateKeyJwt { dpop, .. } => {

@@ -98,6 +98,7 @@ fn describe(kind: &AssertionKind, scope: &Scope) -> (&'static str, String) {
         ),
         AssertionKind::ConformsTo(p) => ("conforms_to", format!("body conforms to {}", p.value)),
         AssertionKind::Xds(_) => ("xds", "XDS check".to_string()),
+        AssertionKind::Tls(_) => ("tls", "TLS probe".to_string()),
     }
 }
 
@@ -195,6 +196,9 @@ fn verdict(
         AssertionKind::JsonSchema { resolved, .. } => json_schema(ctx, resolved, view),
         AssertionKind::ConformsTo(profile) => conforms_to(ctx, &profile.value, view),
         AssertionKind::Xds(_) => Verdict::error(None, "`xds` assertions apply to XDS steps only"),
+        AssertionKind::Tls(_) => {
+            Verdict::error(None, "`tls` assertions apply to TLS probe steps only")
+        }
     }
 }
 

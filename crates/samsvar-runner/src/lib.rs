@@ -23,6 +23,7 @@ mod sink;
 mod step;
 mod suite_exec;
 mod test_exec;
+mod tls_exec;
 mod transport;
 mod vars;
 mod xds_exec;

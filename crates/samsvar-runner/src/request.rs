@@ -2,11 +2,11 @@
 //! templates, query parameters, body (inline or fixture) and default headers.
 
 use crate::context::RunContext;
-use crate::transport::OutgoingRequest;
+use crate::transport::{Credentials, OutgoingRequest};
 use crate::vars::{Scope, UndefinedVariable};
 use bytes::Bytes;
 use reqwest::Method;
-use samsvar_suite::model::{Body, HttpRequest, Suite, TargetKind};
+use samsvar_suite::model::{Body, HttpRequest, RequestAuth, Suite, TargetKind};
 use url::Url;
 
 /// Why a request could not be built, in one line.
@@ -80,11 +80,19 @@ pub async fn build(
     {
         headers.push(("content-type".into(), mt.to_string()));
     }
+    let credentials = match &http.auth {
+        None => Credentials::Target,
+        Some(a) => match &a.value {
+            RequestAuth::None => Credentials::None,
+            RequestAuth::Scope(t) => Credentials::Scope(scope.render(t)?),
+        },
+    };
     Ok(OutgoingRequest {
         method,
         url,
         headers,
         body,
+        credentials,
     })
 }
 

@@ -50,6 +50,9 @@ pub async fn run_step(
             return crate::xds_exec::run_xds_step(ctx, suite, step, xds, record, started, scope)
                 .await;
         }
+        Action::Tls(probe) => {
+            return crate::tls_exec::run_tls_step(ctx, step, probe, record, started).await;
+        }
     };
     let req = match request::build(ctx, suite, http, scope).await {
         Ok(r) => r,

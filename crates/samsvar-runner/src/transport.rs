@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 use url::Url;
 
 use crate::options::Bindings;
-use samsvar_auth::{Authorizer, Redactor, Retry};
-use std::sync::Arc;
+use samsvar_auth::{AuthConfig, Authorizer, Redactor, Retry};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// How many same-origin redirects are followed before giving up.
 const MAX_REDIRECTS: usize = 10;
@@ -21,6 +22,19 @@ pub struct OutgoingRequest {
     pub url: Url,
     pub headers: Vec<(String, String)>,
     pub body: Option<Bytes>,
+    pub credentials: Credentials,
+}
+
+/// Which credentials go with a request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Credentials {
+    /// The target's configured ones (none when it has none).
+    #[default]
+    Target,
+    /// None at all, even when the target has some.
+    None,
+    /// A token requested with this scope instead of the configured one.
+    Scope(String),
 }
 
 /// A complete response.
@@ -71,8 +85,21 @@ pub enum TransportError {
 pub struct Transport {
     client: Client,
     max_body_bytes: u64,
-    /// Per-origin client and authorizer, for targets with `[targets.NAME.auth]` or `.tls`.
-    secured: Vec<(url::Origin, Client, Option<Arc<Authorizer>>)>,
+    /// Targets with `[targets.NAME.auth]` or `.tls`, by origin.
+    secured: Vec<Secured>,
+}
+
+/// A target's own client and credentials.
+#[derive(Debug, Clone)]
+struct Secured {
+    origin: url::Origin,
+    name: String,
+    base_url: String,
+    client: Client,
+    config: AuthConfig,
+    auth: Option<Arc<Authorizer>>,
+    /// Authorizers asking for another scope (`auth: { scope: … }` in a step), by scope.
+    scoped: Arc<Mutex<HashMap<String, Arc<Authorizer>>>>,
 }
 
 impl Transport {
@@ -115,23 +142,66 @@ impl Transport {
                 })
                 .map_err(|e| TransportError::Client(format!("target `{name}`: {e}")))?;
             let auth = match security.auth {
-                samsvar_auth::AuthConfig::None => None,
+                AuthConfig::None => None,
                 ref cfg => Some(Arc::new(
                     Authorizer::from_config(cfg, &binding.url, client.clone(), Redactor::new())
                         .map_err(|e| TransportError::Client(format!("target `{name}`: {e}")))?,
                 )),
             };
-            self.secured.push((base.origin(), client, auth));
+            self.secured.push(Secured {
+                origin: base.origin(),
+                name: name.clone(),
+                base_url: binding.url.clone(),
+                client,
+                config: security.auth.clone(),
+                auth,
+                scoped: Arc::default(),
+            });
         }
         Ok(self)
     }
 
-    fn access_for(&self, url: &Url) -> (&Client, Option<&Authorizer>) {
+    /// The HTTP client for `url`: the target's own when it has TLS settings (custom CA,
+    /// client certificate), else the shared one. Redirects are not followed by it.
+    pub fn client_for(&self, url: &Url) -> Client {
         let origin = url.origin();
         self.secured
             .iter()
-            .find(|(o, _, _)| *o == origin)
-            .map_or((&self.client, None), |(_, c, a)| (c, a.as_deref()))
+            .find(|s| s.origin == origin)
+            .map_or_else(|| self.client.clone(), |s| s.client.clone())
+    }
+
+    /// The client and authorizer for a request to `url` with `credentials`.
+    fn access_for(
+        &self,
+        url: &Url,
+        credentials: &Credentials,
+    ) -> Result<(&Client, Option<Arc<Authorizer>>), TransportError> {
+        let origin = url.origin();
+        let Some(secured) = self.secured.iter().find(|s| s.origin == origin) else {
+            return match credentials {
+                Credentials::Scope(_) => Err(TransportError::Other {
+                    url: url.to_string(),
+                    reason: "failed to request a token with another scope: no credentials are \
+                             configured for this target; `auth: { scope: … }` needs a \
+                             `client_credentials` or `private_key_jwt` target in samsvar.toml"
+                        .into(),
+                }),
+                _ => Ok((&self.client, None)),
+            };
+        };
+        let auth =
+            match credentials {
+                Credentials::Target => secured.auth.clone(),
+                Credentials::None => None,
+                Credentials::Scope(scope) => Some(secured.scoped_authorizer(scope).map_err(
+                    |e| TransportError::Other {
+                        url: url.to_string(),
+                        reason: format!("target `{}`: {e}", secured.name),
+                    },
+                )?),
+            };
+        Ok((&secured.client, auth))
     }
 
     /// Sends `req`, follows same-origin redirects, and reads the whole body, all within
@@ -159,7 +229,8 @@ impl Transport {
         let mut method = req.method.clone();
         let mut url = req.url.clone();
         let mut body = req.body.clone();
-        let (client, auth) = self.access_for(&req.url);
+        let (client, auth) = self.access_for(&req.url, &req.credentials)?;
+        let auth = auth.as_deref();
         let mut challenged = false;
         for _ in 0..=MAX_REDIRECTS {
             let mut builder = client.request(method.clone(), url.clone());
@@ -261,6 +332,28 @@ impl Transport {
             body: buf.freeze(),
             elapsed: started.elapsed(),
         })
+    }
+}
+
+impl Secured {
+    /// An authorizer like the target's own but asking for `scope`, made once per scope.
+    fn scoped_authorizer(&self, scope: &str) -> Result<Arc<Authorizer>, samsvar_auth::AuthError> {
+        let mut cache = self
+            .scoped
+            .lock()
+            .map_err(|_| samsvar_auth::AuthError::Config("the token cache is unusable".into()))?;
+        if let Some(a) = cache.get(scope) {
+            return Ok(a.clone());
+        }
+        let cfg = self.config.with_scope(scope)?;
+        let auth = Arc::new(Authorizer::from_config(
+            &cfg,
+            &self.base_url,
+            self.client.clone(),
+            Redactor::new(),
+        )?);
+        cache.insert(scope.to_string(), auth.clone());
+        Ok(auth)
     }
 }
 

@@ -67,17 +67,15 @@ pub async fn run_xds_step(
     let timeout = xds
         .timeout_ms
         .unwrap_or(u64::try_from(ctx.options.timeout.as_millis()).unwrap_or(u64::MAX));
-    let client = match reqwest::Client::builder()
-        .use_rustls_tls()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-    {
-        Ok(c) => c,
+    // The target's own client, so its CA bundle and client certificate (IHE ATNA secure
+    // node) apply to XDS transactions too.
+    let client = match url::Url::parse(&url) {
+        Ok(u) => ctx.transport.client_for(&u),
         Err(e) => {
             return finish(
                 record,
                 Outcome::Error,
-                Some(format!("failed to create the HTTP client: {e}")),
+                Some(format!("failed to parse the target URL `{url}`: {e}")),
             );
         }
     };

@@ -36,6 +36,7 @@ pub(crate) fn check(suite: &mut Suite, sources: &SourceMap, diags: &mut Vec<Diag
     checker.all_steps(suite);
     checker.needs(suite);
     checker.targets(suite);
+    crate::step_fit::check(suite, checker.diags);
     checker.unused(suite);
     checker.requirements(&suite.root, !suite.meta.verifies.is_empty());
     inherit(&mut suite.root, &[], None);
@@ -90,6 +91,13 @@ fn step_templates(step: &Step) -> Vec<&Template> {
     }
     if let Action::Http(req) = &step.action {
         out.push(&req.url);
+        if let Some(Spanned {
+            value: RequestAuth::Scope(t),
+            ..
+        }) = &req.auth
+        {
+            out.push(t);
+        }
         out.extend(req.headers.iter().map(|(_, t)| t));
         out.extend(req.query.iter().map(|(_, t)| t));
         match &req.body {
@@ -520,6 +528,10 @@ impl Checker<'_> {
                     }
                     continue;
                 }
+                Action::Tls(probe) => {
+                    self.tls_target(probe, &names, step.span);
+                    continue;
+                }
             };
             if let Some(t) = &req.target {
                 if !names.contains(&t.value) {
@@ -559,6 +571,40 @@ impl Checker<'_> {
                     ),
                 },
             }
+        }
+    }
+
+    /// A TLS probe names its target or uses the suite's only one.
+    fn tls_target(&mut self, probe: &mut TlsProbe, names: &[String], step: Span) {
+        match (&probe.target, names) {
+            (Some(t), _) if !names.contains(&t.value) => {
+                let d = Diagnostic::error(
+                    "unknown-target",
+                    t.span,
+                    format!("the suite declares no target `{}`", t.value),
+                );
+                self.diags.push(
+                    match crate::suggest::closest(&t.value, names.iter().map(String::as_str)) {
+                        Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+                        None => d.with_hint("declare it under `targets:`"),
+                    },
+                );
+            }
+            (Some(t), _) => {
+                self.used.insert(t.value.clone());
+            }
+            (None, [only]) => {
+                self.used.insert(only.clone());
+                probe.target = Some(Spanned::new(only.clone(), step));
+            }
+            (None, _) => self.diags.push(
+                Diagnostic::error(
+                    "ambiguous-target",
+                    step,
+                    "this TLS probe names no target and the suite does not have exactly one",
+                )
+                .with_hint("set `target:` in the `tls:` step"),
+            ),
         }
     }
 

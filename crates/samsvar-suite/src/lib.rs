@@ -20,6 +20,7 @@ mod load;
 mod lower;
 pub mod model;
 pub mod schema;
+mod step_fit;
 mod structure;
 mod suggest;
 mod template;

@@ -12,6 +12,7 @@ use crate::yaml::{Entry, Node, Value};
 use samsvar_diagnostics::{Diagnostic, SourceMap, Span};
 use std::path::{Path, PathBuf};
 
+mod security;
 pub(crate) mod xds_step;
 
 pub(crate) struct Lower<'a> {
@@ -211,10 +212,12 @@ impl Lower<'_> {
 
     fn step(&mut self, node: &Node) -> Option<Step> {
         node.as_map()?;
-        let action = match (node.get("request"), node.get("xds")) {
-            (Some(request), _) => Action::Http(self.request(&request.value)?),
-            (None, Some(xds)) => Action::Xds(self.xds_action(&xds.value)?),
-            (None, None) => return None,
+        let action = if let Some(request) = node.get("request") {
+            Action::Http(self.request(&request.value)?)
+        } else if let Some(xds) = node.get("xds") {
+            Action::Xds(self.xds_action(&xds.value)?)
+        } else {
+            Action::Tls(self.tls_probe(&node.get("tls")?.value)?)
         };
         let captures = node
             .get("capture")
@@ -275,6 +278,7 @@ impl Lower<'_> {
                 query: Vec::new(),
                 body: None,
                 timeout_ms: None,
+                auth: None,
             });
         }
         node.as_map()?;
@@ -322,6 +326,7 @@ impl Lower<'_> {
             query,
             body,
             timeout_ms: node.get("timeout_ms").and_then(|e| e.value.as_u64()),
+            auth: node.get("auth").and_then(|e| self.request_auth(&e.value)),
         })
     }
 
@@ -521,6 +526,7 @@ impl Lower<'_> {
                 AssertionKind::ConformsTo(Spanned::new(v.as_str()?.to_string(), v.span))
             }
             "xds" => self.xds_assertion(v)?,
+            "tls" => self.tls_assertion(v)?,
             _ => return None,
         };
         Some(Assertion {

@@ -185,6 +185,8 @@ pub enum Action {
     Http(HttpRequest),
     /// An IHE XDS.b transaction (docs/xds.md).
     Xds(XdsAction),
+    /// A TLS handshake offering only a legacy protocol version (docs/authentication.md).
+    Tls(TlsProbe),
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -199,6 +201,56 @@ pub struct HttpRequest {
     pub body: Option<Body>,
     /// Overrides the run's per-request timeout for this request.
     pub timeout_ms: Option<u64>,
+    /// Overrides the target's configured credentials for this request (to test that the
+    /// system under test refuses what it should).
+    pub auth: Option<Spanned<RequestAuth>>,
+}
+
+/// How a request authenticates instead of with the target's configured credentials.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestAuth {
+    /// No credentials at all (`auth: none`).
+    None,
+    /// A token requested with this scope instead of the configured one
+    /// (`auth: { scope: … }`); the target must use an OAuth2 flow.
+    Scope(Template),
+}
+
+/// Offers only a legacy TLS version to a target and records whether it is accepted.
+#[derive(Debug, Clone, Serialize)]
+pub struct TlsProbe {
+    /// The target whose host and port are probed; default: the suite's only target.
+    pub target: Option<Spanned<String>>,
+    pub offer: Spanned<LegacyTls>,
+    /// Overrides the run's per-request timeout for the probe.
+    pub timeout_ms: Option<u64>,
+}
+
+/// A TLS version below 1.2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum LegacyTls {
+    #[serde(rename = "1.0")]
+    Tls10,
+    #[serde(rename = "1.1")]
+    Tls11,
+}
+
+impl LegacyTls {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LegacyTls::Tls10 => "1.0",
+            LegacyTls::Tls11 => "1.1",
+        }
+    }
+}
+
+/// What a TLS probe should find (`assert: - tls: refused`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TlsExpectation {
+    Refused,
+    Accepted,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -283,6 +335,8 @@ pub enum AssertionKind {
     ConformsTo(Spanned<String>),
     /// A check on an XDS response (docs/xds.md).
     Xds(XdsAssertion),
+    /// The outcome of a `tls` probe step.
+    Tls(TlsExpectation),
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -184,9 +184,32 @@ pub fn suite_schema() -> Value {
             "step": {
                 "type": "object",
                 "additionalProperties": false,
-                "required": ["request"],
+                "oneOf": [
+                    { "required": ["request"] },
+                    { "required": ["xds"] },
+                    { "required": ["tls"] }
+                ],
+                "errorMessage": "a step has exactly one of `request`, `xds` and `tls`",
                 "properties": {
                     "name": { "type": "string" },
+                    "tls": {
+                        "description": "A TLS handshake offering only a legacy version; passes `- tls: refused` when the server declines it.",
+                        "type": "object",
+                        "additionalProperties": false,
+                        "required": ["offer"],
+                        "properties": {
+                            "offer": {
+                                "description": "The only TLS version offered.",
+                                "enum": ["1.0", "1.1"],
+                                "errorMessage": "quote the version: `offer: \"1.1\"`"
+                            },
+                            "target": {
+                                "description": "The target whose host and port are probed (default: the suite's only target); its URL must be https.",
+                                "$ref": "#/$defs/varName"
+                            },
+                            "timeout_ms": { "type": "integer", "minimum": 1 }
+                        }
+                    },
                     "request": {
                         "description": "`METHOD URL` (e.g. `GET {{fhir}}/metadata`), or a mapping for headers, query and body.",
                         "if": { "type": "string" },
@@ -254,6 +277,22 @@ pub fn suite_schema() -> Value {
                         "description": "Overrides the run's per-request timeout.",
                         "type": "integer",
                         "minimum": 1
+                    },
+                    "auth": {
+                        "description": "Instead of the target's credentials: `none` sends none; `{scope: …}` sends a token requested with that scope.",
+                        "if": { "type": "string" },
+                        "then": {
+                            "const": "none",
+                            "errorMessage": "write `auth: none` to send no credentials, or `auth: { scope: … }` for a token with another scope"
+                        },
+                        "else": {
+                            "type": "object",
+                            "additionalProperties": false,
+                            "required": ["scope"],
+                            "properties": {
+                                "scope": { "type": "string", "minLength": 1 }
+                            }
+                        }
                     }
                 }
             },
@@ -333,6 +372,10 @@ pub fn suite_schema() -> Value {
                         "description": "The JSON body conforms to this FHIR profile (canonical URL).",
                         "type": "string",
                         "minLength": 1
+                    },
+                    "tls": {
+                        "description": "A `tls:` probe step's outcome: the server refused or accepted the offered version.",
+                        "enum": ["refused", "accepted"]
                     }
                 }
             },

@@ -309,16 +309,46 @@ fn describe(
                     quoted_list(&opts)
                 ),
             );
+            if !err.instance.is_string() && !opts.is_empty() {
+                // `offer: 1.1` is a YAML number; the allowed values are strings.
+                return vec![d.with_hint(
+                    custom.unwrap_or_else(|| "quote the value to make it a string".to_string()),
+                )];
+            }
             match crate::suggest::closest(&found, opts.iter().copied()) {
                 Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+                None => match custom {
+                    Some(h) => d.with_hint(h),
+                    None => d,
+                },
+            }
+        }
+        ValidationErrorKind::Constant { expected_value } => {
+            let d = Diagnostic::error(
+                "invalid-value",
+                loc.value,
+                format!("{name} must be `{expected_value}`"),
+            );
+            match custom {
+                Some(h) => d.with_hint(h),
                 None => d,
             }
         }
-        ValidationErrorKind::Constant { expected_value } => Diagnostic::error(
-            "invalid-value",
-            loc.value,
-            format!("{name} must be `{expected_value}`"),
-        ),
+        ValidationErrorKind::OneOfMultipleValid | ValidationErrorKind::OneOfNotValid => {
+            let keys: Vec<String> = err
+                .instance
+                .as_object()
+                .map(|m| m.keys().map(|k| format!("`{k}`")).collect())
+                .unwrap_or_default();
+            let message = custom
+                .unwrap_or_else(|| format!("{name} matches none or several of its allowed forms"));
+            let d = Diagnostic::error("invalid-value", loc.value, message);
+            if keys.is_empty() {
+                d
+            } else {
+                d.with_hint(format!("found {}", keys.join(", ")))
+            }
+        }
         ValidationErrorKind::Pattern { .. } => {
             let found = err.instance.as_str().unwrap_or_default();
             Diagnostic::error(

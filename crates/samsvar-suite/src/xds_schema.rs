@@ -10,19 +10,12 @@ pub fn extend(schema: &mut Value) {
         return;
     };
     defs.insert("xds".into(), xds_step());
-    if let Some(step) = defs.get_mut("step").and_then(Value::as_object_mut) {
-        step.remove("required");
-        step.insert(
-            "oneOf".into(),
-            json!([{ "required": ["request"] }, { "required": ["xds"] }]),
-        );
-        step.insert(
-            "errorMessage".into(),
-            json!("a step has exactly one of `request` and `xds`"),
-        );
-        if let Some(props) = step.get_mut("properties").and_then(Value::as_object_mut) {
-            props.insert("xds".into(), json!({ "$ref": "#/$defs/xds" }));
-        }
+    if let Some(props) = defs
+        .get_mut("step")
+        .and_then(|s| s.get_mut("properties"))
+        .and_then(Value::as_object_mut)
+    {
+        props.insert("xds".into(), json!({ "$ref": "#/$defs/xds" }));
     }
     if let Some(props) = defs
         .get_mut("capture")

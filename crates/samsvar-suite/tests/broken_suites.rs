@@ -37,6 +37,8 @@ case!(bad_regex, "bad-regex");
 case!(wrong_type, "wrong-type");
 case!(yaml_syntax, "yaml-syntax");
 case!(targets_and_needs, "targets-and-needs");
+case!(security_syntax, "security-syntax");
+case!(misfit_checks, "misfit-checks");
 
 /// Every folder under `tests/cases/broken/` has a test above.
 #[test]

@@ -200,3 +200,38 @@ fn docs_example_is_the_tested_suite() {
         "update tests/cases/valid/example/suite.yaml from the docs example (or vice versa)"
     );
 }
+
+#[test]
+fn security_checks_are_typed() {
+    let s = samsvar_suite::load(EXAMPLE).unwrap().suite;
+    let t = test(&s, "access-control");
+    assert_eq!(needs(t), ["create-patient"]);
+    let [no_token, narrow, probe] = t.steps.as_slice() else {
+        panic!("three steps: {:?}", t.steps)
+    };
+    assert_eq!(
+        request(no_token).auth.as_ref().map(|a| &a.value),
+        Some(&RequestAuth::None)
+    );
+    let Some(Spanned {
+        value: RequestAuth::Scope(scope),
+        ..
+    }) = &request(narrow).auth
+    else {
+        panic!("a scope override: {:?}", request(narrow).auth)
+    };
+    assert_eq!(
+        scope.parts,
+        [TemplatePart::Literal("system/Observation.rs".into())]
+    );
+    let Action::Tls(tls) = &probe.action else {
+        panic!("a TLS probe: {:?}", probe.action)
+    };
+    assert_eq!(tls.offer.value, LegacyTls::Tls11);
+    // The suite's only target is filled in by the checker.
+    assert_eq!(tls.target.as_ref().map(|t| t.value.as_str()), Some("fhir"));
+    assert!(matches!(
+        probe.assertions[0].kind,
+        AssertionKind::Tls(TlsExpectation::Refused)
+    ));
+}

@@ -97,7 +97,7 @@ async fn guard(State(server): State<AuthServer>, req: Request<Body>, next: Next)
             };
             let url = format!(
                 "{}{}",
-                request_origin(req.headers(), server.settings.tls),
+                request_origin(req.uri(), req.headers(), server.settings.tls),
                 path
             );
             let verified = match verify_dpop(proof, req.method().as_str(), &url, Some(token)) {

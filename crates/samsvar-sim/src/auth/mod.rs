@@ -151,11 +151,22 @@ pub(crate) fn fresh_nonce() -> String {
 }
 
 /// `scheme://host` of a request as the client addressed it (Host header).
-pub(crate) fn request_origin(headers: &axum::http::HeaderMap, tls: bool) -> String {
-    let host = headers
-        .get("host")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
+pub(crate) fn request_origin(
+    uri: &axum::http::Uri,
+    headers: &axum::http::HeaderMap,
+    tls: bool,
+) -> String {
+    // HTTP/2 carries the host in the `:authority` pseudo-header (the URI), HTTP/1.1 in `Host`.
+    let host = uri
+        .authority()
+        .map(|a| a.as_str().to_string())
+        .or_else(|| {
+            headers
+                .get("host")
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "localhost".to_string());
     format!("{}://{host}", if tls { "https" } else { "http" })
 }
 

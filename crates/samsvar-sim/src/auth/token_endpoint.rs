@@ -6,7 +6,7 @@ use super::{
 };
 use axum::Json;
 use axum::extract::{Form, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -16,9 +16,10 @@ use std::time::Instant;
 
 pub(super) async fn smart_configuration(
     State(server): State<AuthServer>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let origin = request_origin(&headers, server.settings.tls);
+    let origin = request_origin(&uri, &headers, server.settings.tls);
     Json(json!({
         "issuer": origin,
         "token_endpoint": format!("{origin}{TOKEN_PATH}"),
@@ -55,6 +56,7 @@ fn nonce_challenge(server: &AuthServer) -> Response {
 
 pub(super) async fn token(
     State(server): State<AuthServer>,
+    uri: Uri,
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
@@ -67,7 +69,7 @@ pub(super) async fn token(
     }
     let token_url = format!(
         "{}{TOKEN_PATH}",
-        request_origin(&headers, server.settings.tls)
+        request_origin(&uri, &headers, server.settings.tls)
     );
     let client = match authenticate(&server, &headers, &form, &token_url) {
         Ok(c) => c,
