@@ -265,3 +265,65 @@ fn walk(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     }
     out
 }
+
+/// IHE ATNA secure nodes talk mutual TLS: XDS transactions use the target's CA bundle and
+/// client certificate from samsvar.toml, and fail without the certificate.
+#[tokio::test(flavor = "multi_thread")]
+async fn xds_transactions_use_the_targets_mutual_tls() {
+    let material = TlsMaterial::generate("samsvar XDS test CA").unwrap();
+    let (router, mounts) =
+        samsvar_sim::routes(samsvar_sim::Selection::Xds, &[] as &[&str]).unwrap();
+    let sim = samsvar_sim::serve_tls(
+        "127.0.0.1:0",
+        router,
+        &mounts,
+        material.server_config(true).unwrap(),
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let files = material.write_client_files(dir.path()).unwrap();
+    let mut config = String::new();
+    for target in ["xds-repository", "xds-registry"] {
+        config.push_str(&format!(
+            "[targets.{target}]\nurl = \"{}\"\n[targets.{target}.tls]\nca_file = \"{}\"\n",
+            sim.endpoint(target).unwrap(),
+            files.ca_cert.display()
+        ));
+    }
+    let with_cert = config.replace(
+        "[targets.xds-registry]",
+        &format!(
+            "client_cert = \"{}\"\nclient_key = \"{}\"\n[targets.xds-registry]",
+            files.client_cert.display(),
+            files.client_key.display()
+        ),
+    ) + &format!(
+        "client_cert = \"{}\"\nclient_key = \"{}\"\n",
+        files.client_cert.display(),
+        files.client_key.display()
+    );
+    let xds_suite = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testsuites/xds-b");
+    let run_xds = |toml: String| {
+        let dir = dir.path().to_path_buf();
+        let suite = xds_suite.clone();
+        tokio::task::spawn_blocking(move || {
+            std::fs::write(dir.join("samsvar.toml"), toml).unwrap();
+            Command::new(env!("CARGO_BIN_EXE_samsvar"))
+                .current_dir(&dir)
+                .args(["run", suite.to_str().unwrap(), "--config", "samsvar.toml"])
+                .args(["--out", "out", "--jobs", "1"])
+                .env("NO_COLOR", "1")
+                .output()
+                .unwrap()
+        })
+    };
+    let passed = run_xds(with_cert).await.unwrap();
+    let stdout = String::from_utf8_lossy(&passed.stdout);
+    assert_eq!(passed.status.code(), Some(0), "{stdout}");
+
+    let refused = run_xds(config).await.unwrap();
+    let stdout = String::from_utf8_lossy(&refused.stdout);
+    assert_eq!(refused.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("ERROR"), "{stdout}");
+}
