@@ -1,6 +1,6 @@
-//! The append-only run journal (`journal.jsonl`): one JSON line per event, fsync'd
-//! after every finished step and test, bodies stored under `exchanges/` as they
-//! arrive. After a crash, [`finalize_from_journal`] rebuilds an incomplete bundle
+//! The append-only run journal (`journal.jsonl`): one JSON line per event, written at
+//! once (so a killed process loses nothing) and fsync'd after every finished test,
+//! bodies stored under `exchanges/` as they arrive. After a crash, [`finalize_from_journal`] rebuilds an incomplete bundle
 //! holding every step and test that had finished.
 
 use crate::bundle::{BundleOptions, BundleSummary, write_body, write_bundle};
@@ -199,7 +199,8 @@ impl Journal {
                         test_id: test_id.clone(),
                         step: Box::new(step),
                     },
-                    true,
+                    // Written at once (a killed process loses nothing); synced with its test.
+                    false,
                 )
             }
             Event::TestFinished { suite_id, test } => {

@@ -167,6 +167,11 @@ impl Scrubber {
     }
 
     fn scrub_json_body(&self, bytes: &[u8]) -> Option<Vec<u8>> {
+        // Parsing every body (several times per run) to look for secret members cost more
+        // than the HTTP exchange; most bodies cannot hold one.
+        if !may_name_secret_member(bytes) {
+            return None;
+        }
         let mut value: Value = serde_json::from_slice(bytes).ok()?;
         if !contains_secret_member(&value) {
             return None;
@@ -284,6 +289,21 @@ impl Scrubber {
             target.url = self.scrub_url(&target.url);
         }
         run.suites.iter_mut().for_each(|s| self.scrub_suite(s));
+    }
+}
+
+/// Could `bytes` (JSON) hold a member named like a secret field? Member names may be
+/// escaped (`\u0070assword`), so any escape counts as a maybe.
+fn may_name_secret_member(bytes: &[u8]) -> bool {
+    static NAMES: std::sync::LazyLock<Option<regex::bytes::Regex>> =
+        std::sync::LazyLock::new(|| {
+            let alternatives: Vec<String> =
+                SECRET_FIELDS.iter().map(|f| regex::escape(f)).collect();
+            regex::bytes::Regex::new(&format!(r"(?i-u)\\u|{}", alternatives.join("|"))).ok()
+        });
+    match &*NAMES {
+        Some(rx) => rx.is_match(bytes),
+        None => true,
     }
 }
 
@@ -406,5 +426,19 @@ mod tests {
         assert_eq!(&body.bytes[..], b"hello [REDACTED]");
         assert_eq!(body.sha256, sha256_hex(b"hello [REDACTED]"));
         assert_eq!(body.size, 16);
+    }
+}
+
+#[cfg(test)]
+mod prefilter_tests {
+    use super::may_name_secret_member;
+
+    #[test]
+    fn only_bodies_that_may_name_a_secret_member_are_parsed() {
+        assert!(may_name_secret_member(br#"{"Access_Token":"x"}"#));
+        assert!(may_name_secret_member(br#"{"p\u0061ssword":"x"}"#));
+        assert!(!may_name_secret_member(
+            br#"{"resourceType":"Patient","name":[{"family":"Nordmann"}]}"#
+        ));
     }
 }

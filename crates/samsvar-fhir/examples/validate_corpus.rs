@@ -40,14 +40,24 @@ fn main() {
     if let Some(o) = &only {
         files.retain(|p| p.to_string_lossy().contains(o.as_str()));
     }
-    let results: Vec<(PathBuf, samsvar_fhir::ValidationReport)> = files
+    let timed: Vec<(PathBuf, samsvar_fhir::ValidationReport, std::time::Duration)> = files
         .par_iter()
         .map(|p| {
             let bytes = std::fs::read(p).unwrap_or_default();
-            (p.clone(), validator.validate_bytes(&bytes, None))
+            let t = Instant::now();
+            let report = validator.validate_bytes(&bytes, None);
+            (p.clone(), report, t.elapsed())
         })
         .collect();
     let elapsed = start.elapsed();
+    let mut slowest: Vec<(&PathBuf, std::time::Duration)> =
+        timed.iter().map(|(p, _, d)| (p, *d)).collect();
+    slowest.sort_by_key(|s| std::cmp::Reverse(s.1));
+    for (p, d) in slowest.iter().take(10) {
+        eprintln!("slow: {d:?} {}", p.display());
+    }
+    let results: Vec<(PathBuf, samsvar_fhir::ValidationReport)> =
+        timed.into_iter().map(|(p, r, _)| (p, r)).collect();
     let mut by_rule: BTreeMap<String, usize> = BTreeMap::new();
     let mut failing = 0;
     for (p, r) in &results {

@@ -330,6 +330,13 @@ const CASES: &[Case] = &[
         "Patient.contact[0]",
     ),
     (
+        "invariant-ext-1",
+        None,
+        "ext-1",
+        Severity::Error,
+        "Patient.extension[0]",
+    ),
+    (
         "invariant-obs-6",
         None,
         "obs-6",

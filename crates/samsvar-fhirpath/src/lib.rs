@@ -10,6 +10,8 @@ mod convert;
 mod engine;
 mod error;
 mod expression;
+mod fast;
+mod hoist;
 mod scan;
 mod syntax;
 mod values;

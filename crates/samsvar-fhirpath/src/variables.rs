@@ -1,7 +1,9 @@
 //! Environment variables (`%name`) handed to an evaluation.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
 
+use rh_fhirpath::FhirPathValue;
 use serde_json::Value;
 
 /// Named values an expression can refer to as `%name`.
@@ -9,9 +11,16 @@ use serde_json::Value;
 /// `%resource`, `%rootResource` and `%context` default to the evaluation input when
 /// they are not set here; set them explicitly when evaluating inside a resource (for
 /// example an invariant on a nested element).
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// Reuse one `Variables` for every evaluation inside the same resource: the values of
+/// subexpressions that read only these variables (such as
+/// `%rootResource.contained.id`) are remembered in it, so a large resource is not read
+/// again for each element.
+#[derive(Default)]
 pub struct Variables {
     values: BTreeMap<String, Value>,
+    /// Values of context-free subexpressions, by (expression id, subexpression index).
+    memo: Mutex<HashMap<(u64, usize), FhirPathValue>>,
 }
 
 impl Variables {
@@ -23,6 +32,10 @@ impl Variables {
     /// Sets `%name` (give the name without the `%`). Replaces an earlier value.
     pub fn insert(&mut self, name: impl Into<String>, value: Value) -> &mut Self {
         self.values.insert(name.into(), value);
+        // Remembered values may depend on the replaced one.
+        if let Ok(memo) = self.memo.get_mut() {
+            memo.clear();
+        }
         self
     }
 
@@ -39,5 +52,38 @@ impl Variables {
     /// True when no variable is set.
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
+    }
+
+    pub(crate) fn remembered(&self, key: (u64, usize)) -> Option<FhirPathValue> {
+        self.memo.lock().ok()?.get(&key).cloned()
+    }
+
+    pub(crate) fn remember(&self, key: (u64, usize), value: &FhirPathValue) {
+        if let Ok(mut memo) = self.memo.lock() {
+            memo.insert(key, value.clone());
+        }
+    }
+}
+
+impl Clone for Variables {
+    fn clone(&self) -> Self {
+        Self {
+            values: self.values.clone(),
+            memo: Mutex::default(),
+        }
+    }
+}
+
+impl PartialEq for Variables {
+    fn eq(&self, other: &Self) -> bool {
+        self.values == other.values
+    }
+}
+
+impl std::fmt::Debug for Variables {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Variables")
+            .field("values", &self.values)
+            .finish()
     }
 }

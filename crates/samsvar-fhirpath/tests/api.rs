@@ -200,3 +200,60 @@ fn evaluation_errors_are_reported() {
     let x = Expression::parse("name.given + 'x'").unwrap();
     assert!(x.evaluate(&patient()).is_err());
 }
+
+/// `element.matches('…')` takes a fast path with a regex compiled once; its answers must be
+/// the engine's (`(element).matches('…')` is the same expression the engine evaluates).
+#[test]
+fn the_matches_fast_path_agrees_with_the_engine() {
+    let pattern = r#"'[A-Za-z][A-Za-z0-9]*(\\.[a-z][A-Za-z0-9]*(\\[x])?)*'"#;
+    let fast = Expression::parse(&format!("path.matches({pattern})")).unwrap();
+    let engine = Expression::parse(&format!("(path).matches({pattern})")).unwrap();
+    let inputs = [
+        json!({ "path": "Patient.name" }),
+        json!({ "path": "Observation.value[x]" }),
+        json!({ "path": "9Patient" }),
+        json!({ "path": "" }),
+        json!({ "path": "line1\nline2" }),
+        json!({ "other": "Patient" }),
+        json!({ "path": ["Patient", "Observation"] }),
+        json!("Patient"),
+    ];
+    for input in inputs {
+        let a = fast.evaluate(&input).map_err(|e| e.to_string());
+        let b = engine.evaluate(&input).map_err(|e| e.to_string());
+        assert_eq!(a.is_ok(), b.is_ok(), "{input}: {a:?} vs {b:?}");
+        if let (Ok(a), Ok(b)) = (a, b) {
+            assert_eq!(a, b, "{input}");
+        }
+    }
+}
+
+/// Parts that read only variables are evaluated once per `Variables` and remembered; a
+/// changed variable is read afresh, and the answers are those of the plain expression.
+#[test]
+fn remembered_variable_parts_follow_the_variables() {
+    let expr = Expression::parse("name.given.all(%resource.name.given contains $this)").unwrap();
+    let unhoistable =
+        Expression::parse("name.given.all($this.select(%resource).name.given contains $this)")
+            .unwrap();
+    let mut vars = Variables::new();
+    vars.insert(
+        "resource",
+        json!({ "name": [{ "given": ["Kari", "Ola"] }] }),
+    );
+    let input = json!({ "name": [{ "given": ["Kari"] }] });
+    for _ in 0..2 {
+        assert_eq!(expr.evaluate_with(&input, &vars).unwrap(), [json!(true)]);
+    }
+    vars.insert("resource", json!({ "name": [{ "given": ["Per"] }] }));
+    assert_eq!(expr.evaluate_with(&input, &vars).unwrap(), [json!(false)]);
+    assert_eq!(
+        unhoistable.evaluate_with(&input, &vars).unwrap(),
+        expr.evaluate_with(&input, &vars).unwrap()
+    );
+    // Without %resource set it defaults to the input, which differs per call.
+    let none = Variables::new();
+    assert_eq!(expr.evaluate_with(&input, &none).unwrap(), [json!(true)]);
+    let other = json!({ "name": [{ "given": ["Per", "Kari"] }] });
+    assert_eq!(expr.evaluate_with(&other, &none).unwrap(), [json!(true)]);
+}

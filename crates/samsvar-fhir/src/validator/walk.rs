@@ -216,12 +216,10 @@ impl<'a> Walk<'a> {
         let vars = self.v.invariants_enabled().then(|| {
             let mut vars = Variables::new();
             vars.insert("resource", res.clone());
-            let root = if contained {
-                self.frames.last().map(|f| f.resource).unwrap_or(res)
-            } else {
-                res
-            };
-            vars.insert("rootResource", root.clone());
+            // %rootResource defaults to %resource; only a contained resource has another.
+            if contained && let Some(container) = self.frames.last() {
+                vars.insert("rootResource", container.resource.clone());
+            }
             Arc::new(vars)
         });
         self.frames.push(Frame {
@@ -1020,6 +1018,22 @@ impl<'a> Walk<'a> {
             if k.key == "ele-1" {
                 continue;
             }
+            if k.key == "ext-1" {
+                if !ext_1_holds(input) {
+                    let severity = if k.error {
+                        Severity::Error
+                    } else {
+                        Severity::Warning
+                    };
+                    self.issue(
+                        severity,
+                        IssueType::Invariant,
+                        &k.key,
+                        format!("constraint failed: ext-1: {}", k.human),
+                    );
+                }
+                continue;
+            }
             let Some(expr) = &k.expression else { continue };
             let Some(compiled) = self.v.invariant(&k.key, expr) else {
                 continue;
@@ -1072,6 +1086,24 @@ impl<'a> Walk<'a> {
         self.conforms.insert(key, ok);
         ok
     }
+}
+
+/// ext-1: an extension has nested extensions or a value (`valueX`, or `_valueX` holding
+/// only extensions), not both and not neither.
+fn ext_1_holds(input: &Value) -> bool {
+    let Value::Object(obj) = input else {
+        return true;
+    };
+    let nested = obj
+        .get("extension")
+        .and_then(Value::as_array)
+        .is_some_and(|a| !a.is_empty());
+    let valued = obj.keys().any(|k| {
+        k.trim_start_matches('_')
+            .strip_prefix("value")
+            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()))
+    });
+    nested != valued
 }
 
 fn bundle_index(obj: &Map<String, Value>) -> HashMap<String, &Value> {
