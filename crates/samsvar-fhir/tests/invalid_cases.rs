@@ -330,6 +330,13 @@ const CASES: &[Case] = &[
         "Patient.contact[0]",
     ),
     (
+        "contained-profiled-no-name",
+        Some("test-contained"),
+        "cardinality",
+        Severity::Error,
+        "Patient.contained[0].name",
+    ),
+    (
         "invariant-ext-1",
         None,
         "ext-1",

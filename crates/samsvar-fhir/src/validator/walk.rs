@@ -699,14 +699,17 @@ impl<'a> Walk<'a> {
     ) {
         let defs = self.v.definitions();
         let elem = &c.nodes[node].elem;
-        let is_resource = code == "Resource"
-            || code == "DomainResource"
-            || (c.nodes[node].children.is_empty()
-                && self
-                    .v
-                    .compiled(&format!("http://hl7.org/fhir/StructureDefinition/{code}"))
-                    .map(|t| t.sd.kind == "resource")
-                    .unwrap_or(false));
+        let abstract_resource = code == "Resource" || code == "DomainResource";
+        let resource_typed = abstract_resource
+            || self
+                .v
+                .compiled(&format!("http://hl7.org/fhir/StructureDefinition/{code}"))
+                .map(|t| t.sd.kind == "resource")
+                .unwrap_or(false);
+        // A profile that constrains inside a typed resource element (`Patient.contained`
+        // as Practitioner, with rules on its `name`) gives the node children: walk those.
+        let is_resource =
+            abstract_resource || (resource_typed && c.nodes[node].children.is_empty());
         if is_resource {
             let profiles = type_ref.map(|t| t.profiles.clone()).unwrap_or_default();
             let contained = elem.path.ends_with(".contained");
@@ -715,7 +718,8 @@ impl<'a> Walk<'a> {
         }
         let n = &c.nodes[node];
         if !n.children.is_empty() || n.elem.content_reference.is_some() {
-            self.object(value, obj, c, node, false);
+            // A resource walked through a profile's children still names its `resourceType`.
+            self.object(value, obj, c, node, resource_typed);
         } else {
             let target = match type_ref.and_then(|t| t.profiles.first()) {
                 Some(profile) => Some(profile.clone()),
