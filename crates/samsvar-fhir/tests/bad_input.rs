@@ -28,6 +28,26 @@ fn not_json_is_a_fatal_issue_with_a_position() {
 }
 
 #[test]
+fn a_utf8_byte_order_mark_is_not_an_error() {
+    let v = common::core_validator();
+    let report = v.validate_bytes(
+        b"\xEF\xBB\xBF{\"resourceType\": \"Patient\",\n \"birthDate\": \"1984-05-17\"}",
+        None,
+    );
+    assert!(report.is_valid(), "{:?}", report.issues);
+    let bad = v.validate_bytes(
+        b"\xEF\xBB\xBF{\"resourceType\": \"Patient\",\n \"birthDate\": 1984}",
+        None,
+    );
+    let line = bad
+        .errors()
+        .next()
+        .map(|i| i.message.clone())
+        .unwrap_or_default();
+    assert!(!bad.is_valid(), "the content is still checked: {line}");
+}
+
+#[test]
 fn duplicate_keys_are_an_error() {
     let v = common::core_validator();
     let report = v.validate_bytes(

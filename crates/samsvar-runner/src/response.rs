@@ -57,6 +57,8 @@ impl<'a> ResponseView<'a> {
 }
 
 fn parse_json(body: &[u8]) -> Result<Value, NotJson> {
+    // A UTF-8 byte order mark is not part of the JSON (RFC 8259 §8.1 lets parsers skip it).
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(NotJson::Empty);
     }
@@ -110,5 +112,9 @@ mod tests {
         );
         assert_eq!(err.outcome(), crate::Outcome::Error);
         assert_eq!(parse_json(b" ").unwrap_err(), NotJson::Empty);
+        assert_eq!(
+            parse_json(b"\xEF\xBB\xBF{\"a\": 1}").unwrap(),
+            serde_json::json!({ "a": 1 })
+        );
     }
 }

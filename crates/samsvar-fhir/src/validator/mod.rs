@@ -182,6 +182,8 @@ impl Validator {
 
     /// Reads and validates JSON text; issues carry line and column.
     pub fn validate_bytes(&self, bytes: &[u8], profile: Option<&str>) -> ValidationReport {
+        // Editors on Windows write a UTF-8 byte order mark; it is not part of the JSON.
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         let value = match source::parse(bytes, self.options.max_bytes) {
             Ok(v) => v,
             Err(e) => return source_failure(&e),
