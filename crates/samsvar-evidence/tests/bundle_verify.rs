@@ -222,3 +222,54 @@ fn bodies_are_stored_once_by_digest() {
         );
     }
 }
+
+/// A CA, and a certificate it issues for the signing key (ES256 and EdDSA alike).
+fn ca_and_signer_cert(key: &SigningKey, ca_name: &str) -> (Vec<u8>, Vec<u8>) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    let ca_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, ca_name);
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let signer_key = KeyPair::from_pem(&key.to_pkcs8_pem().unwrap()).unwrap();
+    let mut params = CertificateParams::new(vec!["evidence-signer.example.no".into()]).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "Vendor AS evidence signer");
+    let leaf = params.signed_by(&signer_key, &ca, &ca_key).unwrap();
+    (ca.der().to_vec(), leaf.der().to_vec())
+}
+
+#[test]
+fn a_signature_chained_to_the_trusted_ca_verifies_and_a_stranger_ca_is_refused() {
+    for alg in [Algorithm::Es256, Algorithm::EdDsa] {
+        let tmp = tempfile::tempdir().unwrap();
+        let key = SigningKey::generate(alg);
+        let (ca, leaf) = ca_and_signer_cert(&key, "Projectathon test CA");
+        let run = common::sample_run(None);
+        let options = BundleOptions {
+            signer: Some(Signer {
+                key: key.clone(),
+                chain: vec![leaf],
+            }),
+            ..Default::default()
+        };
+        write_bundle(tmp.path(), &run, true, &options).unwrap();
+
+        let v = verify_bundle(tmp.path(), &Trust::Ca(vec![ca])).unwrap();
+        assert!(v.ok(), "{alg:?}: {}", v.render(tmp.path()));
+        assert!(matches!(v.signature, SignatureStatus::Trusted { .. }));
+
+        let (stranger, _) = ca_and_signer_cert(&SigningKey::generate(alg), "Some other CA");
+        let v = verify_bundle(tmp.path(), &Trust::Ca(vec![stranger])).unwrap();
+        assert!(!v.ok(), "{alg:?}: a chain to another CA must not verify");
+        assert!(
+            v.render(tmp.path())
+                .contains("does not lead to the trusted CA"),
+            "{}",
+            v.render(tmp.path())
+        );
+    }
+}
