@@ -103,7 +103,7 @@ pub fn locate(bytes: &[u8], steps: &[Step]) -> Option<(usize, usize)> {
                     let key_at = scanner.pos;
                     let name = scanner.string().ok()?;
                     scanner.skip_ws();
-                    scanner.expect(b':').ok()?;
+                    scanner.consume(b':').ok()?;
                     scanner.skip_ws();
                     if &name == key {
                         at = key_at;
@@ -234,7 +234,7 @@ impl Scanner<'_> {
         }
     }
 
-    fn expect(&mut self, byte: u8) -> Result<(), SourceError> {
+    fn consume(&mut self, byte: u8) -> Result<(), SourceError> {
         if self.peek() == Some(byte) {
             self.pos += 1;
             Ok(())
@@ -297,7 +297,7 @@ impl Scanner<'_> {
                     let key_at = self.pos;
                     let key = self.string()?;
                     self.skip_ws();
-                    self.expect(b':')?;
+                    self.consume(b':')?;
                     self.skip_ws();
                     path.push(Step::Key(key));
                     if targets.contains(&path[..]) {
@@ -377,7 +377,7 @@ impl Scanner<'_> {
                 return Err(SourceError::DuplicateKey { key, line, col });
             }
             self.skip_ws();
-            self.expect(b':')?;
+            self.consume(b':')?;
             self.skip_ws();
             self.value(depth + 1)?;
             self.skip_ws();
@@ -416,7 +416,7 @@ impl Scanner<'_> {
 
     /// Reads a string; escapes are decoded only as far as key comparison needs.
     fn string(&mut self) -> Result<String, SourceError> {
-        self.expect(b'"')?;
+        self.consume(b'"')?;
         let start = self.pos;
         let mut has_escape = false;
         loop {

@@ -200,6 +200,25 @@ mod tests {
     }
 
     #[test]
+    fn hoisted_values_are_remembered_only_for_given_variables() {
+        let c = Compiled::parse("name.given.all(%resource.name.given contains $this)").unwrap();
+        let input = serde_json::json!({ "name": [{ "given": ["Kari"] }] });
+        let mut vars = crate::Variables::new();
+        vars.insert("resource", input.clone());
+        c.evaluate(&input, &vars).unwrap();
+        assert!(
+            vars.remembered((c.id, 0)).is_some(),
+            "remembered for %resource"
+        );
+        let none = crate::Variables::new();
+        c.evaluate(&input, &none).unwrap();
+        assert!(
+            none.remembered((c.id, 0)).is_none(),
+            "a defaulted %resource is the input: not remembered"
+        );
+    }
+
+    #[test]
     fn context_free_parts_of_an_iteration_are_hoisted() {
         let c = Compiled::parse(
             "element.tail().all(path.startsWith(%resource.snapshot.element.first().path & '.'))",

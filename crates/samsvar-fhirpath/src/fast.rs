@@ -59,3 +59,23 @@ impl FastMatch {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::FastMatch;
+    use rh_fhirpath::FhirPathParser;
+
+    fn recognised(src: &str) -> bool {
+        let ast = FhirPathParser::new().parse(src).unwrap();
+        FastMatch::recognise(&ast).is_some()
+    }
+
+    #[test]
+    fn only_element_matches_literal_takes_the_fast_path() {
+        assert!(recognised("path.matches('[A-Z][a-z]*')"));
+        assert!(!recognised("(path).matches('[A-Z]')"));
+        assert!(!recognised("path.matches(%pattern)"));
+        assert!(!recognised("path.matchesFull('[A-Z]')"));
+        assert!(!recognised("a.path.matches('[A-Z]')"));
+    }
+}

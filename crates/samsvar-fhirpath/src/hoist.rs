@@ -51,18 +51,11 @@ pub(crate) fn hoist(expr: &Ast, out: &mut Vec<Hoisted>) -> Ast {
         }
         Ast::Polarity { operand, .. } => **operand = hoist(operand, out),
         Ast::Type { left, .. } => **left = hoist(left, out),
-        Ast::Indexer { left, index: right }
-        | Ast::Multiplicative { left, right, .. }
-        | Ast::Additive { left, right, .. }
-        | Ast::Union { left, right }
-        | Ast::Inequality { left, right, .. }
-        | Ast::Equality { left, right, .. }
-        | Ast::Membership { left, right, .. }
-        | Ast::And { left, right }
-        | Ast::Or { left, right, .. }
-        | Ast::Implies { left, right } => {
-            **left = hoist(left, out);
-            **right = hoist(right, out);
+        _ => {
+            if let Some((left, right)) = operands_mut(&mut e) {
+                **left = hoist(left, out);
+                **right = hoist(right, out);
+            }
         }
     }
     e
@@ -100,16 +93,7 @@ fn is_context_free(e: &Ast) -> bool {
         }
         Ast::Polarity { operand, .. } => is_context_free(operand),
         Ast::Type { left, .. } => is_context_free(left),
-        Ast::Indexer { left, index: right }
-        | Ast::Multiplicative { left, right, .. }
-        | Ast::Additive { left, right, .. }
-        | Ast::Union { left, right }
-        | Ast::Inequality { left, right, .. }
-        | Ast::Equality { left, right, .. }
-        | Ast::Membership { left, right, .. }
-        | Ast::And { left, right }
-        | Ast::Or { left, right, .. }
-        | Ast::Implies { left, right } => is_context_free(left) && is_context_free(right),
+        _ => operands(e).is_some_and(|(l, r)| is_context_free(l) && is_context_free(r)),
     }
 }
 
@@ -145,18 +129,11 @@ pub(crate) fn constants(e: &Ast, out: &mut Vec<String>) {
         }
         Ast::Polarity { operand, .. } => constants(operand, out),
         Ast::Type { left, .. } => constants(left, out),
-        Ast::Indexer { left, index: right }
-        | Ast::Multiplicative { left, right, .. }
-        | Ast::Additive { left, right, .. }
-        | Ast::Union { left, right }
-        | Ast::Inequality { left, right, .. }
-        | Ast::Equality { left, right, .. }
-        | Ast::Membership { left, right, .. }
-        | Ast::And { left, right }
-        | Ast::Or { left, right, .. }
-        | Ast::Implies { left, right } => {
-            constants(left, out);
-            constants(right, out);
+        _ => {
+            if let Some((left, right)) = operands(e) {
+                constants(left, out);
+                constants(right, out);
+            }
         }
     }
 }
@@ -166,5 +143,38 @@ fn invocation_constants(inv: &Invocation, out: &mut Vec<String>) {
         for p in parameters {
             constants(p, out);
         }
+    }
+}
+
+/// The two operands of a binary expression (operators and indexers).
+fn operands(e: &Ast) -> Option<(&Ast, &Ast)> {
+    match e {
+        Ast::Indexer { left, index: right }
+        | Ast::Multiplicative { left, right, .. }
+        | Ast::Additive { left, right, .. }
+        | Ast::Union { left, right }
+        | Ast::Inequality { left, right, .. }
+        | Ast::Equality { left, right, .. }
+        | Ast::Membership { left, right, .. }
+        | Ast::And { left, right }
+        | Ast::Or { left, right, .. }
+        | Ast::Implies { left, right } => Some((left, right)),
+        _ => None,
+    }
+}
+
+fn operands_mut(e: &mut Ast) -> Option<(&mut Box<Ast>, &mut Box<Ast>)> {
+    match e {
+        Ast::Indexer { left, index: right }
+        | Ast::Multiplicative { left, right, .. }
+        | Ast::Additive { left, right, .. }
+        | Ast::Union { left, right }
+        | Ast::Inequality { left, right, .. }
+        | Ast::Equality { left, right, .. }
+        | Ast::Membership { left, right, .. }
+        | Ast::And { left, right }
+        | Ast::Or { left, right, .. }
+        | Ast::Implies { left, right } => Some((left, right)),
+        _ => None,
     }
 }

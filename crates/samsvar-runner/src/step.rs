@@ -103,12 +103,7 @@ pub async fn run_step(
             .assertions
             .push(assertions::evaluate(ctx, assertion, &view, scope));
     }
-    record.outcome = record
-        .assertions
-        .iter()
-        .map(|a| a.outcome)
-        .max()
-        .unwrap_or(Outcome::Pass);
+    record.outcome = worst(&record.assertions);
     record.exchange = Some(Exchange {
         request: request_msg,
         status: Some(resp.status),
@@ -255,6 +250,15 @@ fn body_record(
         truncated,
         bytes,
     }
+}
+
+/// The worst outcome among a step's assertions (pass when there are none).
+pub fn worst(assertions: &[AssertionRecord]) -> Outcome {
+    assertions
+        .iter()
+        .map(|a| a.outcome)
+        .max()
+        .unwrap_or(Outcome::Pass)
 }
 
 pub fn millis(d: Duration) -> u64 {

@@ -5,7 +5,7 @@
 use crate::Outcome;
 use crate::context::RunContext;
 use crate::record::{AssertionRecord, StepRecord};
-use crate::step::millis;
+use crate::step::{millis, worst};
 use samsvar_auth::{LegacyVersion, ProbeOutcome, probe_legacy_tls};
 use samsvar_suite::model::{AssertionKind, LegacyTls, Step, TlsExpectation, TlsProbe};
 use std::time::{Duration, Instant};
@@ -71,12 +71,7 @@ pub async fn run_tls_step(
             issues: Vec::new(),
         });
     }
-    record.outcome = record
-        .assertions
-        .iter()
-        .map(|a| a.outcome)
-        .max()
-        .unwrap_or(Outcome::Pass);
+    record.outcome = worst(&record.assertions);
     record
 }
 

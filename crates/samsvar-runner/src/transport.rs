@@ -164,11 +164,13 @@ impl Transport {
     /// The HTTP client for `url`: the target's own when it has TLS settings (custom CA,
     /// client certificate), else the shared one. Redirects are not followed by it.
     pub fn client_for(&self, url: &Url) -> Client {
-        let origin = url.origin();
-        self.secured
-            .iter()
-            .find(|s| s.origin == origin)
+        self.secured_for(url)
             .map_or_else(|| self.client.clone(), |s| s.client.clone())
+    }
+
+    fn secured_for(&self, url: &Url) -> Option<&Secured> {
+        let origin = url.origin();
+        self.secured.iter().find(|s| s.origin == origin)
     }
 
     /// The client and authorizer for a request to `url` with `credentials`.
@@ -177,8 +179,7 @@ impl Transport {
         url: &Url,
         credentials: &Credentials,
     ) -> Result<(&Client, Option<Arc<Authorizer>>), TransportError> {
-        let origin = url.origin();
-        let Some(secured) = self.secured.iter().find(|s| s.origin == origin) else {
+        let Some(secured) = self.secured_for(url) else {
             return match credentials {
                 Credentials::Scope(_) => Err(TransportError::Other {
                     url: url.to_string(),

@@ -128,12 +128,7 @@ pub async fn run_xds_step(
             .assertions
             .push(assert_one(ctx, a, &raw, &sent, &reply, scope));
     }
-    let outcome = record
-        .assertions
-        .iter()
-        .map(|a| a.outcome)
-        .max()
-        .unwrap_or(Outcome::Pass);
+    let outcome = crate::step::worst(&record.assertions);
     finish(record, outcome, None)
 }
 

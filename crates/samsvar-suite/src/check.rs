@@ -53,7 +53,7 @@ struct Checker<'a> {
     inferred: HashMap<String, Vec<(String, Span)>>,
 }
 
-fn tests_of(group: &Group) -> Vec<&Test> {
+pub(crate) fn tests_of(group: &Group) -> Vec<&Test> {
     let mut out = Vec::new();
     for item in &group.items {
         match item {
@@ -535,17 +535,7 @@ impl Checker<'_> {
             };
             if let Some(t) = &req.target {
                 if !names.contains(&t.value) {
-                    let d = Diagnostic::error(
-                        "unknown-target",
-                        t.span,
-                        format!("the suite declares no target `{}`", t.value),
-                    );
-                    let d =
-                        match crate::suggest::closest(&t.value, names.iter().map(String::as_str)) {
-                            Some(s) => d.with_hint(format!("did you mean `{s}`?")),
-                            None => d.with_hint("declare it under `targets:`"),
-                        };
-                    self.diags.push(d);
+                    self.diags.push(unknown_target(t, &names));
                 }
                 self.used.insert(t.value.clone());
                 continue;
@@ -578,17 +568,7 @@ impl Checker<'_> {
     fn tls_target(&mut self, probe: &mut TlsProbe, names: &[String], step: Span) {
         match (&probe.target, names) {
             (Some(t), _) if !names.contains(&t.value) => {
-                let d = Diagnostic::error(
-                    "unknown-target",
-                    t.span,
-                    format!("the suite declares no target `{}`", t.value),
-                );
-                self.diags.push(
-                    match crate::suggest::closest(&t.value, names.iter().map(String::as_str)) {
-                        Some(s) => d.with_hint(format!("did you mean `{s}`?")),
-                        None => d.with_hint("declare it under `targets:`"),
-                    },
-                );
+                self.diags.push(unknown_target(t, names));
             }
             (Some(t), _) => {
                 self.used.insert(t.value.clone());
@@ -653,6 +633,19 @@ impl Checker<'_> {
 
 /// Tests inherit the requirement ids and EHDS mapping of their groups and the suite, so
 /// consumers can read a test's effective `verifies` and `ehds` directly.
+/// `target: NAME` names no declared target; hints the closest name.
+fn unknown_target(t: &Spanned<String>, names: &[String]) -> Diagnostic {
+    let d = Diagnostic::error(
+        "unknown-target",
+        t.span,
+        format!("the suite declares no target `{}`", t.value),
+    );
+    match crate::suggest::closest(&t.value, names.iter().map(String::as_str)) {
+        Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+        None => d.with_hint("declare it under `targets:`"),
+    }
+}
+
 fn inherit(group: &mut Group, verifies: &[Spanned<String>], ehds: Option<&EhdsMapping>) {
     let mut here: Vec<Spanned<String>> = verifies.to_vec();
     for v in &group.verifies {

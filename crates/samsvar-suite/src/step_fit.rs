@@ -6,8 +6,12 @@ use crate::model::*;
 use samsvar_diagnostics::Diagnostic;
 
 pub(crate) fn check(suite: &Suite, diags: &mut Vec<Diagnostic>) {
-    let mut steps: Vec<&Step> = suite.setup.iter().chain(&suite.teardown).collect();
-    collect(&suite.root, &mut steps);
+    let tests = crate::check::tests_of(&suite.root);
+    let steps = suite
+        .setup
+        .iter()
+        .chain(&suite.teardown)
+        .chain(tests.iter().flat_map(|t| &t.steps));
     for step in steps {
         if matches!(step.action, Action::Tls(_)) && step.assertions.is_empty() {
             diags.push(
@@ -46,15 +50,6 @@ pub(crate) fn check(suite: &Suite, diags: &mut Vec<Diagnostic>) {
                     .with_hint(hint),
                 );
             }
-        }
-    }
-}
-
-fn collect<'s>(group: &'s Group, out: &mut Vec<&'s Step>) {
-    for item in &group.items {
-        match item {
-            Item::Group(g) => collect(g, out),
-            Item::Test(t) => out.extend(&t.steps),
         }
     }
 }

@@ -3,6 +3,8 @@
 //! any output.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use samsvar_sim::auth::{AuthServer, AuthSettings, RegisteredClient, guarded};
 use samsvar_sim::fhir::FhirSim;
 use std::path::{Path, PathBuf};
@@ -54,22 +56,6 @@ async fn run(dir: &Path, config: &str, envs: Vec<(&'static str, String)>) -> Out
     .unwrap()
 }
 
-fn every_byte_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push((p.clone(), std::fs::read(&p).unwrap()));
-            }
-        }
-    }
-    out
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn client_credentials_from_config_pass_and_no_secret_reaches_any_output() {
     let (sim, auth) = guarded_sim().await;
@@ -95,7 +81,7 @@ scope = "system/*.cruds"
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(auth.tokens_issued() >= 1);
-    for (path, bytes) in every_byte_under(&dir.path().join("out")) {
+    for (path, bytes) in common::every_file_under(&dir.path().join("out")) {
         let text = String::from_utf8_lossy(&bytes);
         assert!(
             !text.contains(SECRET),

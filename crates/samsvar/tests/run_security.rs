@@ -3,6 +3,8 @@
 //! refused, and so must TLS 1.0 and 1.1. Each failure names the test and the reason.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use samsvar_sim::SimHandle;
 use samsvar_sim::auth::tls::TlsMaterial;
 use samsvar_sim::auth::{AuthServer, AuthSettings, RegisteredClient, guarded};
@@ -134,25 +136,32 @@ fn config(base: &str, ca: &Path, with_auth: bool) -> String {
     c
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_protected_server_passes_every_security_test() {
-    let (sim, material) = https_sim(true).await;
+/// Runs the suite against the HTTPS simulator (protected: with the authorization server,
+/// and credentials in samsvar.toml); returns the folder, the process output and the
+/// outcomes by test.
+async fn run_against_https_sim(
+    protected: bool,
+    extra: &[&str],
+) -> (tempfile::TempDir, Output, Vec<(String, String, String)>) {
+    let (sim, material) = https_sim(protected).await;
     let dir = tempfile::tempdir().unwrap();
     let files = material.write_client_files(dir.path()).unwrap();
-    let out = run(
-        dir.path(),
-        &config(sim.base_url(), &files.ca_cert, true),
-        &[],
-    )
-    .await;
+    let toml = config(sim.base_url(), &files.ca_cert, protected);
+    let out = run(dir.path(), &toml, extra).await;
+    let all = outcomes(dir.path());
+    (dir, out, all)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_protected_server_passes_every_security_test() {
+    let (dir, out, all) = run_against_https_sim(true, &[]).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    let all = outcomes(dir.path());
     assert_eq!(all.len(), 6, "{all:?}");
     for (id, outcome, reason) in &all {
         assert_eq!(outcome, "pass", "{id}: {reason}");
     }
-    for (path, bytes) in walk(&dir.path().join("out")) {
+    for (path, bytes) in common::every_file_under(&dir.path().join("out")) {
         assert!(
             !String::from_utf8_lossy(&bytes).contains(SECRET),
             "the secret leaked into {}",
@@ -163,17 +172,9 @@ async fn a_protected_server_passes_every_security_test() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_scope_that_covers_the_read_fails_the_narrow_scope_test() {
-    let (sim, material) = https_sim(true).await;
-    let dir = tempfile::tempdir().unwrap();
-    let files = material.write_client_files(dir.path()).unwrap();
-    let out = run(
-        dir.path(),
-        &config(sim.base_url(), &files.ca_cert, true),
-        &["--input", "narrow_scope=system/Patient.rs"],
-    )
-    .await;
+    let (_dir, out, all) =
+        run_against_https_sim(true, &["--input", "narrow_scope=system/Patient.rs"]).await;
     assert_eq!(out.status.code(), Some(1));
-    let all = outcomes(dir.path());
     let (outcome, reason) = outcome_of(&all, "narrow-scope");
     assert_eq!(outcome, "fail", "{reason}");
     assert!(reason.contains("200"), "{reason}");
@@ -182,18 +183,9 @@ async fn a_scope_that_covers_the_read_fails_the_narrow_scope_test() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_open_server_fails_the_access_control_tests_by_name() {
-    let (sim, material) = https_sim(false).await;
-    let dir = tempfile::tempdir().unwrap();
-    let files = material.write_client_files(dir.path()).unwrap();
-    let out = run(
-        dir.path(),
-        &config(sim.base_url(), &files.ca_cert, false),
-        &[],
-    )
-    .await;
+    let (_dir, out, all) = run_against_https_sim(false, &[]).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    let all = outcomes(dir.path());
     assert_eq!(outcome_of(&all, "authorized-search").0, "pass");
     for id in ["no-token", "forged-token"] {
         let (outcome, reason) = outcome_of(&all, id);
@@ -248,22 +240,6 @@ async fn probing_a_plain_http_target_is_an_error_that_says_why() {
     let (outcome, reason) = outcome_of(&all, "tls-1-1-refused");
     assert_eq!(outcome, "error", "{reason}");
     assert!(reason.contains("not an https URL"), "{reason}");
-}
-
-fn walk(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push((p.clone(), std::fs::read(&p).unwrap()));
-            }
-        }
-    }
-    out
 }
 
 /// IHE ATNA secure nodes talk mutual TLS: XDS transactions use the target's CA bundle and

@@ -124,3 +124,20 @@ pub fn temp_suite(yaml: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
     }
     dir
 }
+
+/// Every file under `dir` with its bytes (to search outputs for leaked secrets).
+pub fn every_file_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((p.clone(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out
+}
