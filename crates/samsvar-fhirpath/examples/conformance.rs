@@ -15,7 +15,7 @@ mod suite;
 
 use std::path::PathBuf;
 
-use samsvar_fhirpath::{EvalError, Expression};
+use samsvar_fhirpath::{EvalError, Expression, Variables};
 use serde_json::Value;
 use suite::EngineOutcome;
 
@@ -53,10 +53,20 @@ fn main() {
     };
     println!("{} tests from {}", tests.len(), tests_xml.display());
     let mut inputs = suite::Inputs::new(dirs);
+    // MODE=engine: the engine alone, without the native evaluator in front of it.
+    let engine_only = std::env::var("MODE").is_ok_and(|m| m == "engine");
+    let mut natively = 0usize;
     let mut engine = |expr: &str, input: &Value| -> EngineOutcome {
         match Expression::parse(expr) {
             Err(e) => EngineOutcome::SyntaxError(e.to_string()),
-            Ok(x) => match x.evaluate(input) {
+            Ok(x) => match if engine_only {
+                x.evaluate_by_engine(input, &Variables::new())
+            } else {
+                if x.evaluate_natively(input, &Variables::new()).is_some() {
+                    natively += 1;
+                }
+                x.evaluate(input)
+            } {
                 Ok(values) => EngineOutcome::Values(values),
                 Err(EvalError { message }) => EngineOutcome::EvalError(message),
             },
@@ -64,6 +74,7 @@ fn main() {
     };
     let verbose = std::env::var_os("VERBOSE").is_some();
     suite::run_and_report(&tests, &mut inputs, &mut engine, verbose);
+    println!("answered by the native evaluator: {natively}");
     if let Some(patient) = inputs.get("patient-example.xml") {
         measure_speed(&patient);
     }

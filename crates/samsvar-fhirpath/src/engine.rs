@@ -9,8 +9,8 @@ use rh_fhirpath::{
 use serde_json::Value;
 
 use crate::convert::push_json;
-use crate::fast::{Fast, FastMatch};
 use crate::hoist::{self, Hoisted};
+use crate::native::{self, Regexes};
 use crate::{EvalError, SyntaxError, Variables, scan, syntax};
 
 thread_local! {
@@ -32,8 +32,8 @@ pub(crate) struct Compiled {
     /// resource on every evaluation.
     constants: Vec<String>,
     main_constants: Vec<String>,
-    /// `element.matches('…')` with the regex compiled once (see `fast.rs`).
-    fast: Option<FastMatch>,
+    /// Literal regex patterns, compiled once for the native evaluator.
+    regexes: Regexes,
     /// Identifies this expression's hoisted values remembered in [`Variables`].
     id: u64,
 }
@@ -76,7 +76,7 @@ impl Compiled {
         };
         Compiled {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            fast: FastMatch::recognise(&ast),
+            regexes: Regexes::collect(&ast.root),
             ast,
             main,
             hoisted,
@@ -85,16 +85,34 @@ impl Compiled {
         }
     }
 
+    /// Evaluates natively where that is exact, else with the engine.
     pub(crate) fn evaluate(
         &self,
         input: &Value,
-        vars: &Variables,
+        vars: &Variables<'_>,
     ) -> Result<Vec<Value>, EvalError> {
-        if let Some(fast) = &self.fast
-            && let Fast::Done(values) = fast.evaluate(input)
+        if native_enabled()
+            && let Some(values) = self.evaluate_natively(input, vars)
         {
             return Ok(values);
         }
+        self.evaluate_by_engine(input, vars)
+    }
+
+    /// The native evaluator's answer, `None` where it leaves the expression to the engine.
+    pub(crate) fn evaluate_natively(
+        &self,
+        input: &Value,
+        vars: &Variables<'_>,
+    ) -> Option<Vec<Value>> {
+        native::evaluate(&self.ast.root, input, vars, &self.regexes).ok()
+    }
+
+    pub(crate) fn evaluate_by_engine(
+        &self,
+        input: &Value,
+        vars: &Variables<'_>,
+    ) -> Result<Vec<Value>, EvalError> {
         let result = catch_unwind(AssertUnwindSafe(|| {
             EVALUATOR.with(|evaluator| self.run(evaluator, input, vars))
         }));
@@ -113,7 +131,7 @@ impl Compiled {
         &self,
         evaluator: &FhirPathEvaluator,
         input: &Value,
-        vars: &Variables,
+        vars: &Variables<'_>,
     ) -> Result<FhirPathValue, rh_fhirpath::FhirPathError> {
         let Some(main) = &self.main else {
             return evaluator.evaluate(&self.ast, &context(input, vars, &self.constants));
@@ -149,13 +167,20 @@ impl Compiled {
     }
 }
 
+/// `SAMSVAR_FHIRPATH=engine` sends every evaluation to the engine: a switch for telling
+/// whether a surprising result comes from the native evaluator.
+fn native_enabled() -> bool {
+    static ENABLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ENABLED.get_or_init(|| std::env::var("SAMSVAR_FHIRPATH").map_or(true, |v| v != "engine"))
+}
+
 /// Is `%name` set, or (for %rootResource) does it default to a variable that is?
-fn provided(vars: &Variables, name: &str) -> bool {
+fn provided(vars: &Variables<'_>, name: &str) -> bool {
     vars.get(name).is_some() || (name == "rootResource" && vars.get("resource").is_some())
 }
 
 /// An evaluation context for `input` holding the variables among `names`.
-fn context(input: &Value, vars: &Variables, names: &[String]) -> EvaluationContext {
+fn context(input: &Value, vars: &Variables<'_>, names: &[String]) -> EvaluationContext {
     let reads = |name: &str| names.iter().any(|n| n == name);
     // The engine copies its root into every child context (each item of `where`, `all`,
     // `select`…) and reads it only for a %resource or %rootResource it was not given.
@@ -205,13 +230,13 @@ mod tests {
         let input = serde_json::json!({ "name": [{ "given": ["Kari"] }] });
         let mut vars = crate::Variables::new();
         vars.insert("resource", input.clone());
-        c.evaluate(&input, &vars).unwrap();
+        c.evaluate_by_engine(&input, &vars).unwrap();
         assert!(
             vars.remembered((c.id, 0)).is_some(),
             "remembered for %resource"
         );
         let none = crate::Variables::new();
-        c.evaluate(&input, &none).unwrap();
+        c.evaluate_by_engine(&input, &none).unwrap();
         assert!(
             none.remembered((c.id, 0)).is_none(),
             "a defaulted %resource is the input: not remembered"

@@ -44,7 +44,27 @@ impl Expression {
     }
 
     /// Evaluates against `input` with `%name` variables from `vars`.
-    pub fn evaluate_with(&self, input: &Value, vars: &Variables) -> Result<Vec<Value>, EvalError> {
+    pub fn evaluate_with(
+        &self,
+        input: &Value,
+        vars: &Variables<'_>,
+    ) -> Result<Vec<Value>, EvalError> {
         self.compiled.evaluate(input, vars)
+    }
+
+    /// The engine's answer alone (for measuring and cross-checking the native evaluator).
+    #[doc(hidden)]
+    pub fn evaluate_by_engine(
+        &self,
+        input: &Value,
+        vars: &Variables<'_>,
+    ) -> Result<Vec<Value>, EvalError> {
+        self.compiled.evaluate_by_engine(input, vars)
+    }
+
+    /// The native evaluator's answer alone; `None` where it defers to the engine.
+    #[doc(hidden)]
+    pub fn evaluate_natively(&self, input: &Value, vars: &Variables<'_>) -> Option<Vec<Value>> {
+        self.compiled.evaluate_natively(input, vars)
     }
 }

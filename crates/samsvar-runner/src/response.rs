@@ -76,7 +76,7 @@ fn parse_json(body: &[u8]) -> Result<Value, NotJson> {
 }
 
 /// The scope's values as FHIRPath `%name` variables (strings).
-pub fn fhirpath_vars(scope: &Scope) -> samsvar_fhirpath::Variables {
+pub fn fhirpath_vars(scope: &Scope) -> samsvar_fhirpath::Variables<'static> {
     let mut vars = samsvar_fhirpath::Variables::new();
     for (k, v) in scope.iter() {
         vars.insert(k, Value::String(v.to_string()));

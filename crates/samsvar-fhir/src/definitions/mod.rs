@@ -282,6 +282,25 @@ impl Definitions {
         ))
     }
 
+    /// The snapshot elements of `sd` as JSON, for generating a snapshot based on it: the
+    /// generated JSON, or the published snapshot read again from its source.
+    pub(crate) fn snapshot_json(
+        &self,
+        sd: &StructureDef,
+    ) -> Result<Arc<Vec<Value>>, DefinitionError> {
+        if let Some(json) = &sd.generated {
+            return Ok(json.clone());
+        }
+        let entry = self
+            .find(&sd.url, Kind::StructureDefinition)
+            .ok_or_else(|| DefinitionError::NotFound(sd.url.clone()))?;
+        let raw = match &entry.origin {
+            Origin::Memory(v) => v.clone(),
+            Origin::File(_) => Self::read_file(entry)?,
+        };
+        Ok(Arc::new(model::element_json(&raw, "snapshot").to_vec()))
+    }
+
     fn build_structure(&self, entry: &Entry) -> Result<Arc<StructureDef>, DefinitionError> {
         // Read without caching the JSON: the parsed StructureDef is what stays in memory.
         let raw = match &entry.origin {
@@ -308,7 +327,9 @@ impl Definitions {
                 },
                 other => other,
             })?;
-            sd.snapshot = snapshot::generate(self, &base, &sd)?;
+            let (elements, json) = snapshot::generate(self, &base, &sd, &raw)?;
+            sd.snapshot = elements;
+            sd.generated = Some(Arc::new(json));
         }
         Ok(Arc::new(sd))
     }

@@ -99,8 +99,6 @@ pub struct ElementDef {
     pub content_reference: Option<String>,
     pub must_support: bool,
     pub max_length: Option<usize>,
-    /// The raw JSON, kept for snapshot generation.
-    pub raw: Value,
 }
 
 impl ElementDef {
@@ -201,7 +199,6 @@ impl ElementDef {
                 .get("maxLength")
                 .and_then(Value::as_u64)
                 .map(|n| n as usize),
-            raw: raw.clone(),
         }
     }
 
@@ -284,6 +281,14 @@ fn prefixed_values(raw: &Value) -> (Option<Value>, Option<Value>) {
     (fixed, pattern)
 }
 
+/// The `element` array of a StructureDefinition's `snapshot` or `differential`.
+pub fn element_json<'a>(raw: &'a Value, key: &str) -> &'a [Value] {
+    raw.get(key)
+        .and_then(|s| s.get("element"))
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
 /// A StructureDefinition reduced to what validation needs.
 #[derive(Debug, Clone)]
 pub struct StructureDef {
@@ -297,7 +302,10 @@ pub struct StructureDef {
     pub base: Option<String>,
     pub derivation_constraint: bool,
     pub snapshot: Vec<ElementDef>,
-    pub differential: Vec<ElementDef>,
+    /// The JSON of a snapshot samsvar generated (snapshot generation of a profile based on
+    /// this one reads it); a published snapshot is read again from its file instead, so
+    /// that the element JSON is not held in memory twice.
+    pub generated: Option<std::sync::Arc<Vec<Value>>>,
     /// Extension contexts: (type, expression).
     pub contexts: Vec<(String, String)>,
 }
@@ -305,11 +313,10 @@ pub struct StructureDef {
 impl StructureDef {
     pub fn from_json(raw: &Value) -> StructureDef {
         let elements = |key: &str| -> Vec<ElementDef> {
-            raw.get(key)
-                .and_then(|s| s.get("element"))
-                .and_then(Value::as_array)
-                .map(|es| es.iter().map(ElementDef::from_json).collect())
-                .unwrap_or_default()
+            element_json(raw, key)
+                .iter()
+                .map(ElementDef::from_json)
+                .collect()
         };
         StructureDef {
             url: str_of(raw, "url").unwrap_or_default(),
@@ -325,7 +332,7 @@ impl StructureDef {
             derivation_constraint: raw.get("derivation").and_then(Value::as_str)
                 == Some("constraint"),
             snapshot: elements("snapshot"),
-            differential: elements("differential"),
+            generated: None,
             contexts: raw
                 .get("context")
                 .and_then(Value::as_array)

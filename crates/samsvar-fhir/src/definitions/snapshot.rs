@@ -3,25 +3,27 @@
 //! by copying the sliced element, and unfold a datatype (or its type profile) when the
 //! differential constrains inside it.
 
-use super::model::{ElementDef, StructureDef};
+use super::model::{ElementDef, StructureDef, element_json};
 use super::{DefinitionError, Definitions};
 use serde_json::{Map, Value};
 
-/// Builds the snapshot of `profile` from `base`'s snapshot and `profile`'s differential.
+/// Builds the snapshot of `profile` (its JSON is `profile_json`) from `base`'s snapshot
+/// and `profile`'s differential; returns the elements and their JSON.
 pub fn generate(
     defs: &Definitions,
     base: &StructureDef,
     profile: &StructureDef,
-) -> Result<Vec<ElementDef>, DefinitionError> {
-    let mut work: Vec<Value> = base.snapshot.iter().map(|e| e.raw.clone()).collect();
+    profile_json: &Value,
+) -> Result<(Vec<ElementDef>, Vec<Value>), DefinitionError> {
+    let mut work: Vec<Value> = defs.snapshot_json(base)?.to_vec();
     let fail = |message: String| DefinitionError::Snapshot {
         url: profile.url.clone(),
         message,
     };
-    for diff in &profile.differential {
-        let id = diff.id.clone();
+    for diff_json in element_json(profile_json, "differential") {
+        let id = element_id(diff_json);
         if let Some(i) = position(&work, &id) {
-            merge(&mut work[i], &diff.raw);
+            merge(&mut work[i], diff_json);
             continue;
         }
         let (parent_id, last) = split_last(&id);
@@ -59,7 +61,7 @@ pub fn generate(
             let at = end;
             work.splice(at..at, copies);
             if let Some(i) = position(&work, &id) {
-                merge(&mut work[i], &diff.raw);
+                merge(&mut work[i], diff_json);
             }
             continue;
         }
@@ -82,10 +84,14 @@ pub fn generate(
             continue;
         };
         let (root_id, root_path) = (root.id.clone(), root.path.clone());
-        let children: Vec<Value> = source.snapshot[1..]
+        let source_json = defs.snapshot_json(&source)?;
+        let children: Vec<Value> = source
+            .snapshot
             .iter()
-            .map(|e| {
-                let mut c = e.raw.clone();
+            .zip(source_json.iter())
+            .skip(1)
+            .map(|(e, json)| {
+                let mut c = json.clone();
                 let cid = format!("{parent_id}{}", &e.id[root_id.len().min(e.id.len())..]);
                 let cpath = format!(
                     "{}{}",
@@ -100,12 +106,13 @@ pub fn generate(
         let at = subtree_end(&work, p, parent_id);
         work.splice(at..at, children);
         if let Some(i) = position(&work, &id) {
-            merge(&mut work[i], &diff.raw);
+            merge(&mut work[i], diff_json);
         } else {
             return Err(fail(format!("failed to place differential element {id}")));
         }
     }
-    Ok(work.iter().map(ElementDef::from_json).collect())
+    let elements = work.iter().map(ElementDef::from_json).collect();
+    Ok((elements, work))
 }
 
 fn element_id(v: &Value) -> String {

@@ -15,13 +15,13 @@ mod fallback {
     use serde_json::Value;
 
     #[derive(Debug, Clone, Default)]
-    pub struct Variables;
+    pub struct Variables<'a>(std::marker::PhantomData<&'a Value>);
 
-    impl Variables {
+    impl<'a> Variables<'a> {
         pub fn new() -> Self {
-            Variables
+            Variables(std::marker::PhantomData)
         }
-        pub fn insert(&mut self, _name: &str, _value: Value) -> &mut Self {
+        pub fn insert_ref(&mut self, _name: &str, _value: &'a Value) -> &mut Self {
             self
         }
     }
@@ -36,7 +36,7 @@ mod fallback {
         pub fn evaluate_with(
             &self,
             _input: &Value,
-            _vars: &Variables,
+            _vars: &Variables<'_>,
         ) -> Result<Vec<Value>, String> {
             Err("no FHIRPath engine linked".into())
         }

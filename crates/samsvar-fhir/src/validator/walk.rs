@@ -50,7 +50,7 @@ pub(crate) struct Item<'a> {
 
 struct Frame<'a> {
     resource: &'a Value,
-    vars: Option<Arc<Variables>>,
+    vars: Option<Arc<Variables<'a>>>,
     contained: bool,
 }
 
@@ -215,10 +215,10 @@ impl<'a> Walk<'a> {
         }
         let vars = self.v.invariants_enabled().then(|| {
             let mut vars = Variables::new();
-            vars.insert("resource", res.clone());
+            vars.insert_ref("resource", res);
             // %rootResource defaults to %resource; only a contained resource has another.
             if contained && let Some(container) = self.frames.last() {
-                vars.insert("rootResource", container.resource.clone());
+                vars.insert_ref("rootResource", container.resource);
             }
             Arc::new(vars)
         });
