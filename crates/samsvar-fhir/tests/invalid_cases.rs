@@ -344,6 +344,13 @@ const CASES: &[Case] = &[
         "Patient.extension[0]",
     ),
     (
+        "invariant-dom-3",
+        None,
+        "dom-3",
+        Severity::Error,
+        "Observation",
+    ),
+    (
         "invariant-obs-6",
         None,
         "obs-6",

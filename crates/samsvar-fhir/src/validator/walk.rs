@@ -1022,8 +1022,8 @@ impl<'a> Walk<'a> {
             if k.key == "ele-1" {
                 continue;
             }
-            if k.key == "ext-1" {
-                if !ext_1_holds(input) {
+            if let Some(holds) = super::native_invariants::holds(&k.key, input) {
+                if !holds {
                     let severity = if k.error {
                         Severity::Error
                     } else {
@@ -1033,7 +1033,7 @@ impl<'a> Walk<'a> {
                         severity,
                         IssueType::Invariant,
                         &k.key,
-                        format!("constraint failed: ext-1: {}", k.human),
+                        format!("constraint failed: {}: {}", k.key, k.human),
                     );
                 }
                 continue;
@@ -1090,24 +1090,6 @@ impl<'a> Walk<'a> {
         self.conforms.insert(key, ok);
         ok
     }
-}
-
-/// ext-1: an extension has nested extensions or a value (`valueX`, or `_valueX` holding
-/// only extensions), not both and not neither.
-fn ext_1_holds(input: &Value) -> bool {
-    let Value::Object(obj) = input else {
-        return true;
-    };
-    let nested = obj
-        .get("extension")
-        .and_then(Value::as_array)
-        .is_some_and(|a| !a.is_empty());
-    let valued = obj.keys().any(|k| {
-        k.trim_start_matches('_')
-            .strip_prefix("value")
-            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()))
-    });
-    nested != valued
 }
 
 fn bundle_index(obj: &Map<String, Value>) -> HashMap<String, &Value> {
