@@ -54,10 +54,91 @@ impl Expansion {
     }
 }
 
-/// Expands and caches value sets; shared across threads.
+/// The concepts of one complete local CodeSystem: code → displays (the concept's display
+/// first, then its designations).
+#[derive(Debug, Default)]
+pub struct CodeSystemIndex {
+    pub url: String,
+    pub version: Option<String>,
+    pub case_sensitive: bool,
+    concepts: HashMap<String, Vec<String>>,
+}
+
+/// What a local CodeSystem says of a code.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CodeLookup<'a> {
+    /// The code exists; its known displays (possibly none).
+    Found(&'a [String]),
+    NotFound,
+}
+
+impl CodeSystemIndex {
+    fn build(cs: &Value) -> CodeSystemIndex {
+        let mut index = CodeSystemIndex {
+            url: cs
+                .get("url")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            version: cs
+                .get("version")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            case_sensitive: cs
+                .get("caseSensitive")
+                .and_then(Value::as_bool)
+                .unwrap_or(true),
+            concepts: HashMap::new(),
+        };
+        index.add(arr(cs, "concept"));
+        index
+    }
+
+    fn add(&mut self, concepts: &[Value]) {
+        for c in concepts {
+            if let Some(code) = c.get("code").and_then(Value::as_str) {
+                let mut displays: Vec<String> = c
+                    .get("display")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .into_iter()
+                    .collect();
+                displays.extend(
+                    arr(c, "designation")
+                        .iter()
+                        .filter_map(|d| d.get("value").and_then(Value::as_str))
+                        .map(str::to_string),
+                );
+                let key = if self.case_sensitive {
+                    code.to_string()
+                } else {
+                    code.to_lowercase()
+                };
+                self.concepts.insert(key, displays);
+            }
+            self.add(arr(c, "concept"));
+        }
+    }
+
+    pub fn lookup(&self, code: &str) -> CodeLookup<'_> {
+        let found = if self.case_sensitive {
+            self.concepts.get(code)
+        } else {
+            self.concepts.get(&code.to_lowercase())
+        };
+        match found {
+            Some(displays) => CodeLookup::Found(displays),
+            None => CodeLookup::NotFound,
+        }
+    }
+}
+
+/// Expands and caches value sets, and indexes complete local CodeSystems; shared across
+/// threads.
 #[derive(Default)]
 pub struct Terminology {
     cache: RwLock<HashMap<String, Arc<Result<Expansion, String>>>>,
+    code_systems: RwLock<HashMap<String, Option<Arc<CodeSystemIndex>>>>,
 }
 
 const MAX_DEPTH: usize = 10;
@@ -74,6 +155,25 @@ impl Terminology {
             cache.insert(url.to_string(), result.clone());
         }
         result
+    }
+}
+
+impl Terminology {
+    /// The index of a loaded CodeSystem with `content = complete` (`None` otherwise:
+    /// its codes cannot be checked offline).
+    pub fn code_system(&self, defs: &Definitions, system: &str) -> Option<Arc<CodeSystemIndex>> {
+        if let Ok(cache) = self.code_systems.read()
+            && let Some(hit) = cache.get(system)
+        {
+            return hit.clone();
+        }
+        let built = local_code_system(defs, system)
+            .filter(|cs| cs.get("supplements").is_none())
+            .map(|cs| Arc::new(CodeSystemIndex::build(&cs)));
+        if let Ok(mut cache) = self.code_systems.write() {
+            cache.insert(system.to_string(), built.clone());
+        }
+        built
     }
 }
 

@@ -94,8 +94,8 @@ fn oversized_input_is_refused_before_reading() {
     let v = Validator::with_options(
         defs,
         Options {
-            invariants: true,
             max_bytes: 1024,
+            ..Options::default()
         },
     );
     let dir = tempfile::tempdir().unwrap();

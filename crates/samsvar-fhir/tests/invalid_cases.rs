@@ -414,6 +414,160 @@ const CASES: &[Case] = &[
         "Patient",
     ),
     (
+        "range-quantity-max",
+        None,
+        "range",
+        Severity::Error,
+        "Observation.valueQuantity",
+    ),
+    (
+        "range-datetime-min",
+        Some("test-range"),
+        "range",
+        Severity::Error,
+        "Observation.effectiveDateTime",
+    ),
+    (
+        "range-decimal-places",
+        Some("test-range"),
+        "range",
+        Severity::Error,
+        "Observation.valueQuantity.value",
+    ),
+    (
+        "coding-unknown-code",
+        None,
+        "coding-code",
+        Severity::Error,
+        "Observation.category[0].coding[0].code",
+    ),
+    (
+        "coding-relative-system",
+        None,
+        "coding-system",
+        Severity::Error,
+        "Observation.code.coding[0].system",
+    ),
+    (
+        "coding-value-set-as-system",
+        None,
+        "coding-system",
+        Severity::Error,
+        "Observation.code.coding[0].system",
+    ),
+    (
+        "coding-wrong-display",
+        None,
+        "coding-display",
+        Severity::Warning,
+        "Observation.category[0].coding[0].display",
+    ),
+    (
+        "bundle-fullurl-relative",
+        None,
+        "bundle-fullurl",
+        Severity::Error,
+        "Bundle.entry[0]",
+    ),
+    (
+        "bundle-fullurl-mismatch",
+        None,
+        "bundle-fullurl",
+        Severity::Error,
+        "Bundle.entry[0]",
+    ),
+    (
+        "bundle-link-twice",
+        None,
+        "bundle-link",
+        Severity::Error,
+        "Bundle.link[1]",
+    ),
+    (
+        "bundle-search-no-id",
+        None,
+        "bundle-search",
+        Severity::Error,
+        "Bundle.entry[0].resource",
+    ),
+    (
+        "bundle-search-wrong-type",
+        None,
+        "bundle-search",
+        Severity::Error,
+        "Bundle.entry[0].resource",
+    ),
+    (
+        "bundle-document-unresolved",
+        None,
+        "bundle-reference",
+        Severity::Error,
+        "Bundle.entry[0].resource.section[0].entry[0]",
+    ),
+    (
+        "bundle-reference-ambiguous",
+        None,
+        "bundle-reference",
+        Severity::Error,
+        "Bundle.entry[0].resource.subject",
+    ),
+    (
+        "reference-target-profile",
+        None,
+        "reference-profile",
+        Severity::Error,
+        "Bundle.entry[0].resource.subject",
+    ),
+    (
+        "narrative-script",
+        None,
+        "txt-1",
+        Severity::Error,
+        "Patient.text.div",
+    ),
+    (
+        "narrative-empty",
+        None,
+        "txt-2",
+        Severity::Error,
+        "Patient.text.div",
+    ),
+    (
+        "narrative-namespace",
+        None,
+        "xhtml",
+        Severity::Error,
+        "Patient.text.div",
+    ),
+    (
+        "narrative-entity",
+        None,
+        "txt-1",
+        Severity::Error,
+        "Patient.text.div",
+    ),
+    (
+        "narrative-broken-link",
+        None,
+        "xhtml-link",
+        Severity::Warning,
+        "Patient.text.div",
+    ),
+    (
+        "security-html-string",
+        None,
+        "security-html",
+        Severity::Information,
+        "Patient.name[0].text",
+    ),
+    (
+        "profile-bad-differential",
+        Some("test-bad-differential"),
+        "profile",
+        Severity::Warning,
+        "Patient",
+    ),
+    (
         "resource-type-unknown",
         None,
         "resource-type",
@@ -426,17 +580,20 @@ fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/invalid")
 }
 
+/// R4 core and the test profiles.
+fn definitions() -> Definitions {
+    let mut defs = Definitions::load(&common::install(&[common::R4_CORE])).unwrap();
+    for entry in std::fs::read_dir(dir().join("profiles")).unwrap() {
+        let text = std::fs::read(entry.unwrap().path()).unwrap();
+        assert!(defs.add_resource(serde_json::from_slice(&text).unwrap()));
+    }
+    defs
+}
+
 fn validator() -> Arc<Validator> {
     static V: OnceLock<Arc<Validator>> = OnceLock::new();
-    V.get_or_init(|| {
-        let mut defs = Definitions::load(&common::install(&[common::R4_CORE])).unwrap();
-        for entry in std::fs::read_dir(dir().join("profiles")).unwrap() {
-            let text = std::fs::read(entry.unwrap().path()).unwrap();
-            assert!(defs.add_resource(serde_json::from_slice(&text).unwrap()));
-        }
-        Arc::new(Validator::new(Arc::new(defs)))
-    })
-    .clone()
+    V.get_or_init(|| Arc::new(Validator::new(Arc::new(definitions()))))
+        .clone()
 }
 
 fn run(stem: &str, profile: Option<&str>) -> samsvar_fhir::ValidationReport {
@@ -481,6 +638,53 @@ fn every_rule_reports_its_specific_issue() {
     );
 }
 
+/// Resources that must validate with zero errors (against the profile, when given).
+const VALID: &[(&str, Option<&str>)] = &[
+    ("valid-snomed-unchecked", None),
+    // A slice that gives no value for one of two pattern discriminators is not
+    // constrained by it.
+    (
+        "valid-slice-partial-discriminator",
+        Some("test-partial-discriminator"),
+    ),
+    // A resource typed with two profiles conforms to the second only.
+    ("valid-either-profile", Some("test-either-profile")),
+    // A document whose references resolve by the fullUrl rules, with a narrative link.
+    ("valid-document", None),
+];
+
+#[test]
+fn valid_resources_have_no_errors() {
+    let mut failures = Vec::new();
+    for (stem, profile) in VALID {
+        let report = run(stem, *profile);
+        if !report.is_valid() {
+            failures.push(outcome::render_text(stem, &report));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn security_checks_turn_html_in_strings_into_errors() {
+    let strict = Validator::with_options(
+        Arc::new(definitions()),
+        samsvar_fhir::Options {
+            security_checks: true,
+            ..samsvar_fhir::Options::default()
+        },
+    );
+    let bytes = std::fs::read(dir().join("security-html-string.json")).unwrap();
+    let report = strict.validate_bytes(&bytes, None);
+    assert!(
+        report
+            .errors()
+            .any(|i| i.rule == "security-html" && i.expression == "Patient.name[0].text"),
+        "{}",
+        outcome::render_text("security-html-string", &report)
+    );
+}
+
 #[test]
 fn unchecked_code_systems_are_never_errors() {
     let report = run("valid-snomed-unchecked", None);
@@ -498,8 +702,8 @@ fn every_case_file_is_in_the_table() {
         if path.extension().is_some_and(|e| e == "json") {
             let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
             assert!(
-                stem.starts_with("valid-") || CASES.iter().any(|c| c.0 == stem),
-                "{stem}.json has no row in CASES"
+                VALID.iter().any(|v| v.0 == stem) || CASES.iter().any(|c| c.0 == stem),
+                "{stem}.json has no row in CASES or VALID"
             );
         }
     }

@@ -240,6 +240,16 @@ impl Definitions {
         Self::raw(self.find(canonical, Kind::CodeSystem)?).ok()
     }
 
+    /// Whether a ValueSet with this canonical is indexed.
+    pub fn has_value_set(&self, canonical: &str) -> bool {
+        self.find(canonical, Kind::ValueSet).is_some()
+    }
+
+    /// Whether a CodeSystem with this canonical is indexed.
+    pub fn has_code_system(&self, canonical: &str) -> bool {
+        self.find(canonical, Kind::CodeSystem).is_some()
+    }
+
     /// Whether a StructureDefinition with this canonical is indexed.
     pub fn has_structure(&self, canonical: &str) -> bool {
         self.find(canonical, Kind::StructureDefinition).is_some()
@@ -327,9 +337,10 @@ impl Definitions {
                 },
                 other => other,
             })?;
-            let (elements, json) = snapshot::generate(self, &base, &sd, &raw)?;
-            sd.snapshot = elements;
-            sd.generated = Some(Arc::new(json));
+            let generated = snapshot::generate(self, &base, &raw)?;
+            sd.snapshot = generated.elements;
+            sd.generated = Some(Arc::new(generated.json));
+            sd.snapshot_problems = generated.problems;
         }
         Ok(Arc::new(sd))
     }

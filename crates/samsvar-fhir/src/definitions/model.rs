@@ -99,6 +99,10 @@ pub struct ElementDef {
     pub content_reference: Option<String>,
     pub must_support: bool,
     pub max_length: Option<usize>,
+    /// `minValue[x]` / `maxValue[x]`, as (type suffix, value): `("Quantity", {...})`.
+    pub min_value: Option<(String, Value)>,
+    pub max_value: Option<(String, Value)>,
+    pub max_decimal_places: Option<u32>,
 }
 
 impl ElementDef {
@@ -128,6 +132,15 @@ impl ElementDef {
             .map(|ts| ts.iter().map(type_ref).collect())
             .unwrap_or_default();
         let (fixed, pattern) = prefixed_values(raw);
+        let typed = |prefix: &str| {
+            raw.as_object().and_then(|o| {
+                o.iter().find_map(|(k, v)| {
+                    k.strip_prefix(prefix)
+                        .filter(|t| t.starts_with(|c: char| c.is_ascii_uppercase()))
+                        .map(|t| (t.to_string(), v.clone()))
+                })
+            })
+        };
         let binding = raw.get("binding").map(|b| Binding {
             strength: match b.get("strength").and_then(Value::as_str) {
                 Some("required") => Strength::Required,
@@ -199,6 +212,12 @@ impl ElementDef {
                 .get("maxLength")
                 .and_then(Value::as_u64)
                 .map(|n| n as usize),
+            min_value: typed("minValue"),
+            max_value: typed("maxValue"),
+            max_decimal_places: raw
+                .get("maxDecimalPlaces")
+                .and_then(Value::as_u64)
+                .map(|n| n as u32),
         }
     }
 
@@ -308,6 +327,8 @@ pub struct StructureDef {
     pub generated: Option<std::sync::Arc<Vec<Value>>>,
     /// Extension contexts: (type, expression).
     pub contexts: Vec<(String, String)>,
+    /// Differential elements snapshot generation could not apply (they were skipped).
+    pub snapshot_problems: Vec<String>,
 }
 
 impl StructureDef {
@@ -347,6 +368,7 @@ impl StructureDef {
                         .collect()
                 })
                 .unwrap_or_default(),
+            snapshot_problems: Vec::new(),
         }
     }
 }

@@ -7,21 +7,27 @@ use super::model::{ElementDef, StructureDef, element_json};
 use super::{DefinitionError, Definitions};
 use serde_json::{Map, Value};
 
+/// A generated snapshot: its elements, their JSON, and the differential elements that
+/// could not be applied (skipped, as the HL7 validator does, and reported to the user).
+pub struct Generated {
+    pub elements: Vec<ElementDef>,
+    pub json: Vec<Value>,
+    pub problems: Vec<String>,
+}
+
 /// Builds the snapshot of `profile` (its JSON is `profile_json`) from `base`'s snapshot
-/// and `profile`'s differential; returns the elements and their JSON.
+/// and `profile`'s differential.
 pub fn generate(
     defs: &Definitions,
     base: &StructureDef,
-    profile: &StructureDef,
     profile_json: &Value,
-) -> Result<(Vec<ElementDef>, Vec<Value>), DefinitionError> {
+) -> Result<Generated, DefinitionError> {
     let mut work: Vec<Value> = defs.snapshot_json(base)?.to_vec();
-    let fail = |message: String| DefinitionError::Snapshot {
-        url: profile.url.clone(),
-        message,
-    };
+    let mut problems: Vec<String> = Vec::new();
     for diff_json in element_json(profile_json, "differential") {
         let id = element_id(diff_json);
+        // `Observation.valueQuantity` in a differential names `Observation.value[x]`.
+        let id = choice_renamed(&work, &id).unwrap_or(id);
         if let Some(i) = position(&work, &id) {
             merge(&mut work[i], diff_json);
             continue;
@@ -35,9 +41,10 @@ pub fn generate(
                 format!("{parent_id}.{unsliced}")
             };
             let Some(start) = position(&work, &base_id) else {
-                return Err(fail(format!(
+                problems.push(format!(
                     "slice {id} constrains {base_id}, which is not in the base"
-                )));
+                ));
+                continue;
             };
             let end = subtree_end(&work, start, &base_id);
             let mut copies: Vec<Value> = Vec::new();
@@ -67,52 +74,156 @@ pub fn generate(
         }
         // A child inside a datatype that the base does not unfold.
         let Some(p) = position(&work, parent_id) else {
-            return Err(fail(format!(
+            problems.push(format!(
                 "differential element {id} has no parent {parent_id} in the base"
-            )));
-        };
-        let parent = ElementDef::from_json(&work[p]);
-        let Some(t) = parent.types.first() else {
-            return Err(fail(format!("element {parent_id} has no type to unfold")));
-        };
-        let source = match t.profiles.first() {
-            Some(profile_url) => defs.structure(profile_url),
-            None => defs.type_structure(&t.code),
-        }
-        .map_err(|e| fail(format!("failed to unfold {parent_id}: {e}")))?;
-        let Some(root) = source.snapshot.first() else {
+            ));
             continue;
         };
-        let (root_id, root_path) = (root.id.clone(), root.path.clone());
-        let source_json = defs.snapshot_json(&source)?;
-        let children: Vec<Value> = source
-            .snapshot
-            .iter()
-            .zip(source_json.iter())
-            .skip(1)
-            .map(|(e, json)| {
-                let mut c = json.clone();
-                let cid = format!("{parent_id}{}", &e.id[root_id.len().min(e.id.len())..]);
-                let cpath = format!(
-                    "{}{}",
-                    parent.path,
-                    &e.path[root_path.len().min(e.path.len())..]
-                );
-                set(&mut c, "id", Value::String(cid));
-                set(&mut c, "path", Value::String(cpath));
-                c
-            })
-            .collect();
+        let parent = ElementDef::from_json(&work[p]);
+        let children = match unfold(defs, base, &parent) {
+            Ok(children) => children,
+            Err(why) => {
+                problems.push(format!("differential element {id}: {why}"));
+                continue;
+            }
+        };
+        if parent.content_reference.is_some()
+            && let Some(o) = work[p].as_object_mut()
+        {
+            // The element now has its own children instead of pointing at others.
+            o.remove("contentReference");
+        }
         let at = subtree_end(&work, p, parent_id);
         work.splice(at..at, children);
         if let Some(i) = position(&work, &id) {
             merge(&mut work[i], diff_json);
         } else {
-            return Err(fail(format!("failed to place differential element {id}")));
+            problems.push(format!("failed to place differential element {id}"));
         }
     }
-    let elements = work.iter().map(ElementDef::from_json).collect();
-    Ok((elements, work))
+    Ok(Generated {
+        elements: work.iter().map(ElementDef::from_json).collect(),
+        json: work,
+        problems,
+    })
+}
+
+/// The children of `parent` taken from where its content is defined: the element a
+/// `contentReference` points to (in the base snapshot, unconstrained), or its type (or
+/// type profile), with ids and paths moved under `parent`.
+fn unfold(
+    defs: &Definitions,
+    base: &StructureDef,
+    parent: &ElementDef,
+) -> Result<Vec<Value>, String> {
+    let (source_ids, source_json): (Vec<(String, String)>, std::sync::Arc<Vec<Value>>) =
+        if let Some(reference) = &parent.content_reference {
+            let target = reference.rsplit('#').next().unwrap_or(reference);
+            let json = defs.snapshot_json(base).map_err(|e| e.to_string())?;
+            let ids: Vec<(String, String)> = base
+                .snapshot
+                .iter()
+                .map(|e| (e.id.clone(), e.path.clone()))
+                .collect();
+            let Some(root) = base.snapshot.iter().find(|e| e.id == target) else {
+                return Err(format!(
+                    "its content reference {reference} is not in the base"
+                ));
+            };
+            let prefix = format!("{}.", root.id);
+            let (ids, json): (Vec<_>, Vec<_>) = ids
+                .into_iter()
+                .zip(json.iter().cloned())
+                .filter(|((id, _), _)| id.starts_with(&prefix))
+                .unzip();
+            let root_pair = (root.id.clone(), root.path.clone());
+            return Ok(moved(&root_pair, parent, ids.iter().zip(json)));
+        } else {
+            let Some(t) = parent.types.first() else {
+                return Err("it is not in the base".into());
+            };
+            let source = match t.profiles.first() {
+                Some(profile_url) => defs.structure(profile_url),
+                None => defs.type_structure(&t.code),
+            }
+            .map_err(|e| format!("failed to unfold {}: {e}", parent.id))?;
+            let json = defs.snapshot_json(&source).map_err(|e| e.to_string())?;
+            let ids = source
+                .snapshot
+                .iter()
+                .map(|e| (e.id.clone(), e.path.clone()))
+                .collect();
+            (ids, json)
+        };
+    let Some(root) = source_ids.first().cloned() else {
+        return Ok(Vec::new());
+    };
+    Ok(moved(
+        &root,
+        parent,
+        source_ids.iter().zip(source_json.iter().cloned()).skip(1),
+    ))
+}
+
+/// Element JSON copied from under `root` (id, path) to under `parent`.
+fn moved<'x>(
+    root: &(String, String),
+    parent: &ElementDef,
+    elements: impl Iterator<Item = (&'x (String, String), Value)>,
+) -> Vec<Value> {
+    elements
+        .map(|((id, path), mut json)| {
+            let cid = format!("{}{}", parent.id, &id[root.0.len().min(id.len())..]);
+            let cpath = format!("{}{}", parent.path, &path[root.1.len().min(path.len())..]);
+            set(&mut json, "id", Value::String(cid));
+            set(&mut json, "path", Value::String(cpath));
+            json
+        })
+        .collect()
+}
+
+/// The id with type-named choice segments (`valueQuantity`) replaced by the base's
+/// choice element (`value[x]`); `None` when nothing needed renaming.
+fn choice_renamed(work: &[Value], id: &str) -> Option<String> {
+    if position(work, id).is_some() {
+        return None;
+    }
+    let mut segments = id.split('.');
+    let mut out = segments.next()?.to_string();
+    let mut changed = false;
+    for seg in segments {
+        let (name, slice) = match seg.split_once(':') {
+            Some((n, s)) => (n, Some(s)),
+            None => (seg, None),
+        };
+        let plain = format!("{out}.{seg}");
+        if position(work, &plain).is_some() {
+            out = plain;
+            continue;
+        }
+        let parent = format!("{out}.");
+        let choice = work.iter().map(element_id).find(|eid| {
+            eid.strip_prefix(&parent)
+                .and_then(|rest| rest.strip_suffix("[x]"))
+                .is_some_and(|prefix| {
+                    !prefix.contains(['.', ':'])
+                        && name.len() > prefix.len()
+                        && name.starts_with(prefix)
+                        && name[prefix.len()..].starts_with(|c: char| c.is_ascii_uppercase())
+                })
+        });
+        match choice {
+            Some(eid) => {
+                changed = true;
+                out = match slice {
+                    Some(s) => format!("{eid}:{s}"),
+                    None => eid,
+                };
+            }
+            None => out = plain,
+        }
+    }
+    changed.then_some(out)
 }
 
 fn element_id(v: &Value) -> String {

@@ -47,6 +47,10 @@ pub enum IssueType {
     BusinessRule,
     Informational,
     Exception,
+    Incomplete,
+    Security,
+    Duplicate,
+    Processing,
 }
 
 impl IssueType {
@@ -58,6 +62,10 @@ impl IssueType {
             IssueType::Value => "value",
             IssueType::Invariant => "invariant",
             IssueType::CodeInvalid => "code-invalid",
+            IssueType::Incomplete => "incomplete",
+            IssueType::Security => "security",
+            IssueType::Duplicate => "duplicate",
+            IssueType::Processing => "processing",
             IssueType::NotFound => "not-found",
             IssueType::NotSupported => "not-supported",
             IssueType::TooLong => "too-long",

@@ -5,7 +5,7 @@
 use super::super::compiled::{Compiled, NodeId};
 use super::super::issue::IssueType;
 use super::{Item, Walk, json_contains, json_equal};
-use crate::definitions::model::{DiscriminatorType, SlicingRules};
+use crate::definitions::model::{DiscriminatorType, SlicingRules, Strength};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -18,11 +18,17 @@ impl<'a> Walk<'a> {
         let mut assigned: Vec<Option<usize>> = Vec::with_capacity(items.len());
         for item in items {
             let hit = slices.iter().position(|&s| {
-                slicing
-                    .discriminators
-                    .iter()
-                    .all(|(kind, path)| self.discriminates(c, s, item, *kind, path))
-                    && !slicing.discriminators.is_empty()
+                // A slice that gives no value for one discriminator is not constrained by
+                // it (as the HL7 validator reads it); it must be constrained by at least one.
+                let mut constrained = false;
+                for (kind, path) in &slicing.discriminators {
+                    match self.discriminates(c, s, item, *kind, path) {
+                        Some(false) => return false,
+                        Some(true) => constrained = true,
+                        None => {}
+                    }
+                }
+                constrained
             });
             assigned.push(hit);
         }
@@ -114,30 +120,28 @@ impl<'a> Walk<'a> {
         item: &Item<'a>,
         kind: DiscriminatorType,
         path: &str,
-    ) -> bool {
+    ) -> Option<bool> {
         let segments = split_path(path);
         match kind {
             DiscriminatorType::Value | DiscriminatorType::Pattern => {
                 self.value_discriminator(c, slice, item, &segments)
             }
             DiscriminatorType::Exists => {
-                let Some(target) = descend(c, slice, &segments) else {
-                    return true;
-                };
+                let target = descend(c, slice, &segments)?;
                 let present = !self.values_at(item, &segments).is_empty();
                 let elem = &c.nodes[target].elem;
                 if elem.min >= 1 {
-                    present
+                    Some(present)
                 } else if elem.max == crate::definitions::Max::N(0) {
-                    !present
+                    Some(!present)
                 } else {
-                    true
+                    None
                 }
             }
             DiscriminatorType::Type => {
                 let expected = self.expected_types(c, slice, &segments);
                 if expected.is_empty() {
-                    return false;
+                    return None;
                 }
                 let actual: Vec<String> = if segments.iter().all(|s| s == "$this") {
                     match (&item.type_code, item.value) {
@@ -151,18 +155,20 @@ impl<'a> Walk<'a> {
                         .filter_map(resource_type)
                         .collect()
                 };
-                !actual.is_empty() && actual.iter().all(|a| expected.contains(a))
+                Some(!actual.is_empty() && actual.iter().all(|a| expected.contains(a)))
             }
             DiscriminatorType::Profile => {
                 let profiles = self.expected_profiles(c, slice, &segments);
                 if profiles.is_empty() {
-                    return false;
+                    return None;
                 }
                 let values = self.values_at(item, &segments);
-                !values.is_empty()
-                    && values
-                        .into_iter()
-                        .all(|v| profiles.iter().any(|p| self.conforms(v, p)))
+                Some(
+                    !values.is_empty()
+                        && values
+                            .into_iter()
+                            .all(|v| profiles.iter().any(|p| self.conforms(v, p))),
+                )
             }
         }
     }
@@ -173,7 +179,7 @@ impl<'a> Walk<'a> {
         slice: NodeId,
         item: &Item<'a>,
         segments: &[String],
-    ) -> bool {
+    ) -> Option<bool> {
         // Special case: extension slices name their definition in type.profile.
         if segments.len() == 1 && segments[0] == "url" {
             let elem = &c.nodes[slice].elem;
@@ -186,13 +192,12 @@ impl<'a> Walk<'a> {
                     .find_map(|t| t.profiles.first())
                     .map(|p| Value::String(p.split('|').next().unwrap_or(p).to_string()))
             });
-            let Some(expected) = expected else {
-                return false;
-            };
-            return item
-                .value
-                .and_then(|v| v.get("url"))
-                .is_some_and(|u| json_equal(u, &expected));
+            let expected = expected?;
+            return Some(
+                item.value
+                    .and_then(|v| v.get("url"))
+                    .is_some_and(|u| json_equal(u, &expected)),
+            );
         }
         // Walk the slice definition along the path; remember the deepest fixed/pattern.
         let mut cur = slice;
@@ -239,29 +244,32 @@ impl<'a> Walk<'a> {
             let values = self.values_at(item, &prefix);
             let wanted = values_in(&expected, &rest);
             if rest.is_empty() {
-                return values.iter().any(|v| {
+                return Some(values.iter().any(|v| {
                     if fixed {
                         json_equal(v, &expected)
                     } else {
                         json_contains(v, &expected)
                     }
-                });
+                }));
             }
             // Compare only the discriminating part of the pattern.
             let actual: Vec<&Value> = values.iter().flat_map(|v| values_in(v, &rest)).collect();
-            return !wanted.is_empty()
-                && wanted
-                    .iter()
-                    .all(|w| actual.iter().any(|a| json_equal(a, w)));
+            return Some(
+                !wanted.is_empty()
+                    && wanted
+                        .iter()
+                        .all(|w| actual.iter().any(|a| json_equal(a, w))),
+            );
         }
         // No fixed value: a required binding on the discriminating element.
         if let Some(node) = last_node
             && let Some(b) = &c.nodes[node].elem.binding
+            && b.strength == Strength::Required
             && let Some(vs) = &b.value_set
         {
             let expansion = self.v.terminology().expansion(self.v.definitions(), vs);
             if let Ok(e) = expansion.as_ref() {
-                return self.values_at(item, segments).iter().any(|v| {
+                return Some(self.values_at(item, segments).iter().any(|v| {
                     let pairs: Vec<(Option<&str>, &str)> = match v {
                         Value::String(s) => vec![(None, s.as_str())],
                         _ => codings(v),
@@ -269,10 +277,10 @@ impl<'a> Walk<'a> {
                     pairs.iter().any(|(s, code)| {
                         e.contains(*s, code) == crate::terminology::Membership::Member
                     })
-                });
+                }));
             }
         }
-        false
+        None
     }
 
     fn expected_types(&self, c: &Compiled, slice: NodeId, segments: &[String]) -> Vec<String> {

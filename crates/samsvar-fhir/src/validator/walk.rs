@@ -9,16 +9,27 @@ use crate::primitives;
 use crate::source::Step;
 use crate::terminology::Membership;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 #[path = "slicing.rs"]
 mod slicing;
 
+#[path = "bundle.rs"]
+mod bundle;
+
+#[path = "coding.rs"]
+mod coding;
+
+use bundle::{BundleIndex, Resolution};
+
 /// Resources nested inside resources (contained, Bundle entries) deeper than this are refused.
 const MAX_RESOURCE_DEPTH: usize = 16;
 /// Complex elements nested deeper than this are refused.
 const MAX_ELEMENT_DEPTH: usize = 64;
+/// Reference targets are checked against their profiles this many walks deep (a cycle of
+/// references must not recurse without end).
+const MAX_CONFORMANCE_NESTING: usize = 3;
 
 /// Properties of one JSON object grouped by child: (name, choice type, value, `_name` part).
 type Found<'a> = HashMap<
@@ -60,10 +71,15 @@ pub(crate) struct Walk<'a> {
     pub steps: Vec<Vec<Step>>,
     path: Vec<Seg>,
     frames: Vec<Frame<'a>>,
-    bundles: Vec<Arc<HashMap<String, &'a Value>>>,
+    /// The Bundles being walked, innermost last, with the index of their frame.
+    bundles: Vec<(usize, Arc<BundleIndex<'a>>)>,
     depth: usize,
     /// Profiles a resource was already checked against while matching slices.
     conforms: HashMap<(usize, String), bool>,
+    /// How many conformance checks (slices, reference targets) this walk is inside.
+    nesting: usize,
+    /// Link targets of a resource (by address), collected when a narrative link needs them.
+    anchors: HashMap<usize, HashSet<String>>,
     must_support_missing: Vec<String>,
 }
 
@@ -78,6 +94,8 @@ impl<'a> Walk<'a> {
             bundles: Vec::new(),
             depth: 0,
             conforms: HashMap::new(),
+            nesting: 0,
+            anchors: HashMap::new(),
             must_support_missing: Vec::new(),
         }
     }
@@ -229,13 +247,24 @@ impl<'a> Walk<'a> {
         });
         let pushed_bundle = rt == "Bundle";
         if pushed_bundle {
-            self.bundles.push(Arc::new(bundle_index(obj)));
+            self.bundles
+                .push((self.frames.len() - 1, Arc::new(BundleIndex::new(obj))));
         }
         let saved_ms = std::mem::take(&mut self.must_support_missing);
         let mut compiled: Vec<Arc<Compiled>> = Vec::new();
         for t in &targets {
             match self.v.compiled(t) {
-                Ok(c) if c.sd.type_name == rt => compiled.push(c),
+                Ok(c) if c.sd.type_name == rt => {
+                    for problem in &c.sd.snapshot_problems {
+                        self.issue(
+                            Severity::Warning,
+                            IssueType::Incomplete,
+                            "profile",
+                            format!("profile {t}: {problem}; that constraint is not applied"),
+                        );
+                    }
+                    compiled.push(c)
+                }
                 Ok(c) => self.error(
                     IssueType::Structure,
                     "profile-type",
@@ -278,6 +307,7 @@ impl<'a> Walk<'a> {
         }
         self.must_support_missing = saved_ms;
         if pushed_bundle {
+            self.bundle_rules(obj);
             self.bundles.pop();
         }
         self.frames.pop();
@@ -560,6 +590,14 @@ impl<'a> Walk<'a> {
         let types = &c.nodes[node].elem.types;
         match &item.type_code {
             Some(code) => types.iter().find(|t| &t.code == code),
+            // A resource element typed with several resource types (a slice allowing
+            // Practitioner or PractitionerRole): the one naming the resource's own type.
+            None if types.len() > 1 => item
+                .value
+                .and_then(|v| v.get("resourceType"))
+                .and_then(Value::as_str)
+                .and_then(|rt| types.iter().find(|t| t.code == rt))
+                .or(types.first()),
             None => types.first(),
         }
     }
@@ -612,8 +650,11 @@ impl<'a> Walk<'a> {
         if let Some(value) = item.value {
             let check = if code == "xhtml" {
                 match value.as_str() {
-                    Some(s) if s.trim_start().starts_with("<div") => Ok(()),
-                    _ => Err("xhtml must be a string holding a <div> element".to_string()),
+                    Some(s) => {
+                        self.narrative(s);
+                        Ok(())
+                    }
+                    None => Err("xhtml must be a string holding a <div> element".to_string()),
                 }
             } else {
                 primitives::check(code, value)
@@ -621,6 +662,25 @@ impl<'a> Walk<'a> {
             if let Err(message) = check {
                 self.error(IssueType::Value, &format!("type-{code}"), message);
             }
+            if code == "string"
+                && let Some(tag) = value.as_str().and_then(super::xhtml::embedded_html)
+            {
+                // An error only with security checks on: HL7's own examples hold HTML in
+                // strings, and it is harmless where strings are escaped when shown.
+                let severity = if self.v.security_checks() {
+                    Severity::Error
+                } else {
+                    Severity::Information
+                };
+                self.issue(
+                    severity,
+                    IssueType::Security,
+                    "security-html",
+                    format!("the string holds an HTML tag ({tag}); shown without escaping it would run in a browser"),
+                );
+            }
+            let findings = super::ranges::check_primitive(code, value, elem);
+            self.range_findings(findings);
             if let (Some(max), Some(s)) = (elem.max_length, value.as_str())
                 && s.chars().count() > max
             {
@@ -711,7 +771,14 @@ impl<'a> Walk<'a> {
         let is_resource =
             abstract_resource || (resource_typed && c.nodes[node].children.is_empty());
         if is_resource {
-            let profiles = type_ref.map(|t| t.profiles.clone()).unwrap_or_default();
+            let mut profiles = type_ref.map(|t| t.profiles.clone()).unwrap_or_default();
+            // Several profiles on one type: the resource must conform to at least one.
+            // Walk the first it conforms to; when none, walk them all to show why.
+            if profiles.len() > 1
+                && let Some(fit) = profiles.iter().find(|p| self.conforms(value, p)).cloned()
+            {
+                profiles = vec![fit];
+            }
             let contained = elem.path.ends_with(".contained");
             self.resource(value, &profiles, true, contained);
             return;
@@ -784,6 +851,7 @@ impl<'a> Walk<'a> {
         }
         match code {
             "Coding" => {
+                self.coding(obj);
                 let pair = coding_pair(value);
                 if let Some(p) = pair {
                     self.binding(c, node, &[p]);
@@ -804,6 +872,8 @@ impl<'a> Walk<'a> {
                 if let Some(p) = coding_pair(value) {
                     self.binding(c, node, &[p]);
                 }
+                let findings = super::ranges::check_quantity(value, &c.nodes[node].elem);
+                self.range_findings(findings);
             }
             "Reference" => {
                 let targets = type_ref
@@ -812,6 +882,58 @@ impl<'a> Walk<'a> {
                 self.reference(obj, &targets);
             }
             _ => {}
+        }
+    }
+
+    /// A narrative: XHTML rules, then `#` links against the narrative's own anchors and,
+    /// failing those, anything with that id in the resource.
+    fn narrative(&mut self, div: &str) {
+        let scan = super::xhtml::check(div);
+        for p in scan.problems {
+            let code = if p.rule == "xhtml" {
+                IssueType::Structure
+            } else {
+                IssueType::Invariant
+            };
+            self.error(code, p.rule, p.message);
+        }
+        for link in &scan.internal_links {
+            if scan.anchors.contains(link) || self.resource_has_anchor(link) {
+                continue;
+            }
+            // A warning: HL7's own published narratives carry such links by the hundred.
+            self.issue(
+                Severity::Warning,
+                IssueType::NotFound,
+                "xhtml-link",
+                format!("the narrative's hyperlink #{link} does not resolve: no id or name \"{link}\" in the narrative or the resource"),
+            );
+        }
+    }
+
+    /// Whether the resource being walked has `id` anywhere: an element or contained
+    /// resource id, or an id or name in any of its narratives.
+    fn resource_has_anchor(&mut self, id: &str) -> bool {
+        let Some(frame) = self.frames.iter().rev().find(|f| !f.contained) else {
+            return false;
+        };
+        let key = frame.resource as *const Value as usize;
+        let resource = frame.resource;
+        self.anchors
+            .entry(key)
+            .or_insert_with(|| anchors_in(resource))
+            .contains(id)
+    }
+
+    fn range_findings(&mut self, findings: Vec<super::ranges::RangeFinding>) {
+        use super::ranges::RangeFinding;
+        for f in findings {
+            match f {
+                RangeFinding::Outside(m) => self.error(IssueType::Value, "range", m),
+                RangeFinding::Incomparable(m) => {
+                    self.issue(Severity::Warning, IssueType::Value, "range", m)
+                }
+            }
         }
     }
 
@@ -963,7 +1085,16 @@ impl<'a> Walk<'a> {
                 ),
             );
         }
-        if resolved.is_none() && r.starts_with("urn:uuid:") && !self.bundles.is_empty() {
+        if let Some(res) = resolved {
+            self.reference_profiles(r, res, targets);
+        }
+        if let Some(Resolution::Ambiguous(n)) = self.bundle_resolution(r) {
+            self.error(
+                IssueType::Duplicate,
+                "bundle-reference",
+                format!("reference {r} matches {n} entries of the Bundle; it must identify one"),
+            );
+        } else if resolved.is_none() && r.starts_with("urn:uuid:") && !self.bundles.is_empty() {
             self.issue(
                 Severity::Warning,
                 IssueType::NotFound,
@@ -973,14 +1104,56 @@ impl<'a> Walk<'a> {
         }
     }
 
+    /// A resolved reference whose targetProfiles are profiles (not just base types) must
+    /// conform to one of those for its type.
+    fn reference_profiles(&mut self, r: &str, res: &'a Value, targets: &[String]) {
+        if self.nesting >= MAX_CONFORMANCE_NESTING {
+            return;
+        }
+        let Some(rt) = res.get("resourceType").and_then(Value::as_str) else {
+            return;
+        };
+        let base = format!("http://hl7.org/fhir/StructureDefinition/{rt}");
+        let mut candidates = Vec::new();
+        for t in targets {
+            let plain = t.split('|').next().unwrap_or(t);
+            if plain == base || plain == "http://hl7.org/fhir/StructureDefinition/Resource" {
+                return;
+            }
+            if let Ok(sd) = self.v.definitions().structure(plain)
+                && sd.type_name == rt
+            {
+                candidates.push(plain.to_string());
+            }
+        }
+        if candidates.is_empty() || candidates.iter().any(|p| self.conforms(res, p)) {
+            return;
+        }
+        self.error(
+            IssueType::Invalid,
+            "reference-profile",
+            format!(
+                "{r} resolves to a {rt} that does not conform to {}",
+                candidates.join(" or ")
+            ),
+        );
+    }
+
+    /// The resource types the target profiles allow; empty (no check) when one of them
+    /// is a profile that is not loaded, since its type is then unknown.
     fn target_types(&self, targets: &[String]) -> Vec<String> {
-        targets
-            .iter()
-            .map(|t| match self.v.definitions().structure(t) {
-                Ok(sd) => sd.type_name.clone(),
-                Err(_) => t.rsplit('/').next().unwrap_or(t).to_string(),
-            })
-            .collect()
+        let mut out = Vec::with_capacity(targets.len());
+        for t in targets {
+            let plain = t.split('|').next().unwrap_or(t);
+            match self.v.definitions().structure(plain) {
+                Ok(sd) => out.push(sd.type_name.clone()),
+                Err(_) => match plain.strip_prefix("http://hl7.org/fhir/StructureDefinition/") {
+                    Some(core) => out.push(core.to_string()),
+                    None => return Vec::new(),
+                },
+            }
+        }
+        out
     }
 
     /// Resolves a reference against the contained resources and the enclosing Bundle.
@@ -997,16 +1170,17 @@ impl<'a> Walk<'a> {
                 .iter()
                 .find(|c| c.get("id").and_then(Value::as_str) == Some(id));
         }
-        let bundle = self.bundles.last()?;
-        let plain = r.split("/_history/").next().unwrap_or(r);
-        if let Some(hit) = bundle.get(plain) {
-            return Some(hit);
+        match self.bundle_resolution(r)? {
+            Resolution::Found(hit) => Some(hit),
+            _ => None,
         }
-        // A relative `Type/id` against entries with absolute fullUrls.
-        let mut parts = plain.rsplitn(3, '/');
-        let id = parts.next()?;
-        let ty = parts.next()?;
-        bundle.get(&format!("{ty}/{id}")).copied()
+    }
+
+    /// Resolves a reference in the enclosing Bundle, from the entry being walked.
+    fn bundle_resolution(&self, r: &str) -> Option<Resolution<'a>> {
+        let (frame, index) = self.bundles.last()?;
+        let from = self.frames.get(frame + 1).map(|f| f.resource);
+        Some(index.resolve(r, from))
     }
 
     pub(crate) fn invariants(&mut self, c: &Compiled, node: NodeId, input: &Value) {
@@ -1070,6 +1244,7 @@ impl<'a> Walk<'a> {
             return *hit;
         }
         let mut sub = Walk::new(self.v);
+        sub.nesting = self.nesting + 1;
         sub.frames = self
             .frames
             .iter()
@@ -1092,25 +1267,25 @@ impl<'a> Walk<'a> {
     }
 }
 
-fn bundle_index(obj: &Map<String, Value>) -> HashMap<String, &Value> {
-    let mut out = HashMap::new();
-    for entry in obj
-        .get("entry")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
-    {
-        let Some(res) = entry.get("resource") else {
-            continue;
-        };
-        if let Some(full) = entry.get("fullUrl").and_then(Value::as_str) {
-            out.insert(full.to_string(), res);
-        }
-        if let (Some(t), Some(id)) = (
-            res.get("resourceType").and_then(Value::as_str),
-            res.get("id").and_then(Value::as_str),
-        ) {
-            out.entry(format!("{t}/{id}")).or_insert(res);
+/// Every `id` value in a resource's JSON, and every id or name in its narratives.
+fn anchors_in(resource: &Value) -> HashSet<String> {
+    let mut out = HashSet::new();
+    let mut stack = vec![resource];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Object(o) => {
+                for (k, x) in o {
+                    match (k.as_str(), x) {
+                        ("id", Value::String(s)) => {
+                            out.insert(s.clone());
+                        }
+                        ("div", Value::String(s)) => out.extend(super::xhtml::check(s).anchors),
+                        _ => stack.push(x),
+                    }
+                }
+            }
+            Value::Array(a) => stack.extend(a.iter()),
+            _ => {}
         }
     }
     out

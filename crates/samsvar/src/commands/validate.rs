@@ -43,6 +43,9 @@ pub struct ValidateArgs {
     /// Largest input file accepted, in MB.
     #[arg(long, default_value_t = 64)]
     pub max_size_mb: usize,
+    /// Security checks: HTML tags in plain strings are errors (otherwise information).
+    #[arg(long)]
+    pub security_checks: bool,
 }
 
 pub fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
@@ -81,6 +84,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
     let options = Options {
         invariants: !args.no_invariants,
         max_bytes: args.max_size_mb.saturating_mul(1024 * 1024),
+        security_checks: args.security_checks,
     };
     let validator = Validator::with_options(defs, options);
     let reports = validator.validate_files(&files, args.profile.as_deref());
