@@ -568,6 +568,104 @@ const CASES: &[Case] = &[
         "Patient",
     ),
     (
+        "questionnaire-unknown-link",
+        None,
+        "questionnaire-link",
+        Severity::Error,
+        "QuestionnaireResponse.item[1]",
+    ),
+    (
+        "questionnaire-answer-type",
+        None,
+        "questionnaire-answer",
+        Severity::Error,
+        "QuestionnaireResponse.item[1].answer[0].valueString",
+    ),
+    (
+        "questionnaire-required",
+        None,
+        "questionnaire-required",
+        Severity::Error,
+        "QuestionnaireResponse",
+    ),
+    (
+        "questionnaire-option",
+        None,
+        "questionnaire-option",
+        Severity::Error,
+        "QuestionnaireResponse.item[2].answer[0].valueCoding",
+    ),
+    (
+        "questionnaire-exclusive",
+        None,
+        "questionnaire-exclusive",
+        Severity::Error,
+        "QuestionnaireResponse.item[2].answer[1]",
+    ),
+    (
+        "questionnaire-value",
+        None,
+        "questionnaire-value",
+        Severity::Error,
+        "QuestionnaireResponse.item[1].answer[0].valueInteger",
+    ),
+    (
+        "questionnaire-repeats",
+        None,
+        "questionnaire-repeats",
+        Severity::Error,
+        "QuestionnaireResponse.item[0]",
+    ),
+    (
+        "questionnaire-enable-when",
+        None,
+        "questionnaire-enable-when",
+        Severity::Error,
+        "QuestionnaireResponse.item[4]",
+    ),
+    (
+        "questionnaire-decimal-places",
+        None,
+        "questionnaire-value",
+        Severity::Error,
+        "QuestionnaireResponse.item[4].item[0].answer[0].valueDecimal",
+    ),
+    (
+        "questionnaire-ref-missing",
+        None,
+        "questionnaire-ref",
+        Severity::Warning,
+        "QuestionnaireResponse",
+    ),
+    (
+        "attachment-size",
+        None,
+        "attachment",
+        Severity::Error,
+        "DocumentReference.content[0].attachment.size",
+    ),
+    (
+        "attachment-hash",
+        None,
+        "attachment",
+        Severity::Error,
+        "DocumentReference.content[0].attachment.hash",
+    ),
+    (
+        "invariant-que-12",
+        None,
+        "que-12",
+        Severity::Error,
+        "Questionnaire.item[2]",
+    ),
+    (
+        "extension-cross-version",
+        None,
+        "extension-unknown",
+        Severity::Warning,
+        "DeviceRequest.modifierExtension[0]",
+    ),
+    (
         "resource-type-unknown",
         None,
         "resource-type",
@@ -651,6 +749,8 @@ const VALID: &[(&str, Option<&str>)] = &[
     ("valid-either-profile", Some("test-either-profile")),
     // A document whose references resolve by the fullUrl rules, with a narrative link.
     ("valid-document", None),
+    // Every answer fits its item; the disabled required item (enableWhen) is absent.
+    ("valid-questionnaire-response", None),
 ];
 
 #[test]

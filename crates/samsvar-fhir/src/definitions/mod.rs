@@ -47,6 +47,28 @@ enum Kind {
     StructureDefinition,
     ValueSet,
     CodeSystem,
+    Questionnaire,
+}
+
+impl Kind {
+    fn of(resource_type: &str) -> Option<Kind> {
+        match resource_type {
+            "StructureDefinition" => Some(Kind::StructureDefinition),
+            "ValueSet" => Some(Kind::ValueSet),
+            "CodeSystem" => Some(Kind::CodeSystem),
+            "Questionnaire" => Some(Kind::Questionnaire),
+            _ => None,
+        }
+    }
+
+    fn resource_type(self) -> &'static str {
+        match self {
+            Kind::StructureDefinition => "StructureDefinition",
+            Kind::ValueSet => "ValueSet",
+            Kind::CodeSystem => "CodeSystem",
+            Kind::Questionnaire => "Questionnaire",
+        }
+    }
 }
 
 enum Origin {
@@ -117,11 +139,8 @@ impl Definitions {
         self.packages.push(name);
         let index = index::load_or_build(&folder)?;
         for file in index.files {
-            let kind = match file.resource_type.as_str() {
-                "StructureDefinition" => Kind::StructureDefinition,
-                "ValueSet" => Kind::ValueSet,
-                "CodeSystem" => Kind::CodeSystem,
-                _ => continue,
+            let Some(kind) = Kind::of(&file.resource_type) else {
+                continue;
             };
             let Some(url) = file.url else { continue };
             self.push(
@@ -136,11 +155,12 @@ impl Definitions {
 
     /// Adds one conformance resource held in memory (tests, ad-hoc profiles).
     pub fn add_resource(&mut self, resource: Value) -> bool {
-        let kind = match resource.get("resourceType").and_then(Value::as_str) {
-            Some("StructureDefinition") => Kind::StructureDefinition,
-            Some("ValueSet") => Kind::ValueSet,
-            Some("CodeSystem") => Kind::CodeSystem,
-            _ => return false,
+        let Some(kind) = resource
+            .get("resourceType")
+            .and_then(Value::as_str)
+            .and_then(Kind::of)
+        else {
+            return false;
         };
         let Some(url) = resource
             .get("url")
@@ -238,6 +258,21 @@ impl Definitions {
     /// A CodeSystem as JSON.
     pub fn code_system(&self, canonical: &str) -> Option<Arc<Value>> {
         Self::raw(self.find(canonical, Kind::CodeSystem)?).ok()
+    }
+
+    /// A Questionnaire as JSON.
+    pub fn questionnaire(&self, canonical: &str) -> Option<Arc<Value>> {
+        Self::raw(self.find(canonical, Kind::Questionnaire)?).ok()
+    }
+
+    /// The resource type of the conformance resource with this canonical, of any kind.
+    pub fn resource_type_of(&self, canonical: &str) -> Option<&'static str> {
+        let plain = canonical.split('|').next().unwrap_or(canonical);
+        let index = self
+            .by_url
+            .get(canonical)
+            .or_else(|| self.by_url.get(plain))?;
+        Some(self.entries[*index].kind.resource_type())
     }
 
     /// Whether a ValueSet with this canonical is indexed.

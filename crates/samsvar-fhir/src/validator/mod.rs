@@ -56,6 +56,22 @@ pub const SKIPPED_INVARIANTS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Published R4 invariants whose expression contradicts their own human text, with the
+/// expression the text states (the HL7 validator applies the same corrections).
+const CORRECTED_INVARIANTS: &[(&str, &str, &str)] = &[(
+    // "If there are more than one enableWhen, enableBehavior must be specified"
+    "que-12",
+    "enableWhen.count() > 2 implies enableBehavior.exists()",
+    "enableWhen.count() > 1 implies enableBehavior.exists()",
+)];
+
+fn corrected_invariant<'e>(key: &str, expression: &'e str) -> &'e str {
+    CORRECTED_INVARIANTS
+        .iter()
+        .find(|(k, published, _)| *k == key && *published == expression)
+        .map_or(expression, |(_, _, corrected)| corrected)
+}
+
 /// Only the first issues of an input get line/column positions.
 const MAX_LOCATED_ISSUES: usize = 5000;
 
@@ -150,6 +166,7 @@ impl Validator {
         if SKIPPED_INVARIANTS.iter().any(|(k, _)| *k == key) {
             return None;
         }
+        let expression = corrected_invariant(key, expression);
         if let Ok(map) = self.expressions.read()
             && let Some(hit) = map.get(expression)
         {

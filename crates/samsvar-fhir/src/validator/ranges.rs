@@ -158,6 +158,17 @@ fn compare_quantities(a: &Quantity<'_>, b: &Quantity<'_>) -> Option<Ordering> {
     (a.value * fa).partial_cmp(&(b.value * fb))
 }
 
+/// Orders two Quantity JSON values, or says why they cannot be compared.
+pub(crate) fn compare_quantity_values(a: &Value, b: &Value) -> Result<Ordering, String> {
+    let (Some(qa), Some(qb)) = (quantity(a), quantity(b)) else {
+        return Err("a quantity without a value".into());
+    };
+    if qa.code.is_none() || qb.code.is_none() {
+        return Err("no coded (UCUM) unit is given".into());
+    }
+    compare_quantities(&qa, &qb).ok_or_else(|| "the units are not comparable".into())
+}
+
 /// UCUM metric prefixes (longest first so `da` wins over `d`).
 const PREFIXES: &[(&str, f64)] = &[
     ("da", 1e1),
@@ -200,7 +211,7 @@ fn metric_split(code: &str) -> Option<(f64, &str)> {
 
 /// Orders two FHIR date/dateTime/instant values; `None` when their precisions differ and
 /// the shared part is equal (FHIRPath's "cannot tell").
-fn compare_date_times(a: &str, b: &str) -> Option<Ordering> {
+pub(crate) fn compare_date_times(a: &str, b: &str) -> Option<Ordering> {
     let (da, ta) = a.split_once('T').map_or((a, None), |(d, t)| (d, Some(t)));
     let (db, tb) = b.split_once('T').map_or((b, None), |(d, t)| (d, Some(t)));
     if let (Some(ta), Some(tb)) = (ta, tb) {

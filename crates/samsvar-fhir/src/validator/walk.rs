@@ -21,6 +21,12 @@ mod bundle;
 #[path = "coding.rs"]
 mod coding;
 
+#[path = "attachment.rs"]
+mod attachment;
+
+#[path = "questionnaire.rs"]
+mod questionnaire;
+
 use bundle::{BundleIndex, Resolution};
 
 /// Resources nested inside resources (contained, Bundle entries) deeper than this are refused.
@@ -306,6 +312,9 @@ impl<'a> Walk<'a> {
             );
         }
         self.must_support_missing = saved_ms;
+        if rt == "QuestionnaireResponse" {
+            self.questionnaire_response(obj);
+        }
         if pushed_bundle {
             self.bundle_rules(obj);
             self.bundles.pop();
@@ -794,6 +803,17 @@ impl<'a> Walk<'a> {
                     let url = obj.get("url").and_then(Value::as_str).unwrap_or_default();
                     if defs.has_structure(url) {
                         Some(url.to_string())
+                    } else if let Some(version) = cross_version(url) {
+                        // Defined by the FHIR cross-version rules, not by a package.
+                        self.issue(
+                            Severity::Warning,
+                            IssueType::NotSupported,
+                            "extension-unknown",
+                            format!(
+                                "cross-version extension {url} (FHIR {version}) is not checked"
+                            ),
+                        );
+                        None
                     } else {
                         let modifier = elem.path.ends_with("modifierExtension");
                         self.issue(
@@ -850,6 +870,7 @@ impl<'a> Walk<'a> {
             );
         }
         match code {
+            "Attachment" => self.attachment(obj),
             "Coding" => {
                 self.coding(obj);
                 let pair = coding_pair(value);
@@ -1265,6 +1286,15 @@ impl<'a> Walk<'a> {
         self.conforms.insert(key, ok);
         ok
     }
+}
+
+/// The FHIR version of a cross-version extension URL
+/// (`http://hl7.org/fhir/5.0/StructureDefinition/extension-DeviceRequest.doNotPerform`).
+fn cross_version(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("http://hl7.org/fhir/")?;
+    let (version, rest) = rest.split_once('/')?;
+    let numeric = !version.is_empty() && version.chars().all(|c| c.is_ascii_digit() || c == '.');
+    (numeric && rest.starts_with("StructureDefinition/extension-")).then_some(version)
 }
 
 /// Every `id` value in a resource's JSON, and every id or name in its narratives.
