@@ -9,7 +9,9 @@ use crate::primitives;
 use crate::source::Step;
 use crate::terminology::Membership;
 use serde_json::{Map, Value};
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 use std::sync::Arc;
 
 #[path = "slicing.rs"]
@@ -80,8 +82,9 @@ pub(crate) struct Walk<'a> {
     /// The Bundles being walked, innermost last, with the index of their frame.
     bundles: Vec<(usize, Arc<BundleIndex<'a>>)>,
     depth: usize,
-    /// Profiles a resource was already checked against while matching slices.
-    conforms: HashMap<(usize, String), bool>,
+    /// Profiles a resource was already checked against (slices, reference targets),
+    /// shared with the walks those checks start.
+    conforms: Rc<RefCell<HashMap<(usize, String), bool>>>,
     /// How many conformance checks (slices, reference targets) this walk is inside.
     nesting: usize,
     /// Link targets of a resource (by address), collected when a narrative link needs them.
@@ -99,7 +102,7 @@ impl<'a> Walk<'a> {
             frames: Vec::new(),
             bundles: Vec::new(),
             depth: 0,
-            conforms: HashMap::new(),
+            conforms: Rc::default(),
             nesting: 0,
             anchors: HashMap::new(),
             must_support_missing: Vec::new(),
@@ -1261,11 +1264,15 @@ impl<'a> Walk<'a> {
 
     pub(crate) fn conforms(&mut self, value: &'a Value, profile: &str) -> bool {
         let key = (value as *const Value as usize, profile.to_string());
-        if let Some(hit) = self.conforms.get(&key) {
+        if let Some(hit) = self.conforms.borrow().get(&key) {
             return *hit;
         }
+        // Assumed to conform while it is being checked, so that resources referring to
+        // each other do not recurse.
+        self.conforms.borrow_mut().insert(key.clone(), true);
         let mut sub = Walk::new(self.v);
         sub.nesting = self.nesting + 1;
+        sub.conforms = self.conforms.clone();
         sub.frames = self
             .frames
             .iter()
@@ -1283,7 +1290,7 @@ impl<'a> Walk<'a> {
         }];
         sub.resource(value, &[profile.to_string()], false, false);
         let ok = sub.issues.iter().all(|i| i.severity > Severity::Error);
-        self.conforms.insert(key, ok);
+        self.conforms.borrow_mut().insert(key, ok);
         ok
     }
 }
