@@ -119,11 +119,27 @@ impl<'a> Walk<'a> {
             }
             self.pop();
         }
-        match kind {
-            "document" => self.document_references(bundle),
-            "message" => self.message_references(bundle),
-            _ => {}
+        let header = match kind {
+            "document" => "Composition",
+            "message" => "MessageHeader",
+            _ => return,
+        };
+        // The header is the first entry; its own rules (bdl-11, bdl-12) say so.
+        let Some(first) = entries(bundle).first().and_then(|e| e.get("resource")) else {
+            return;
+        };
+        if first.get("resourceType").and_then(Value::as_str) != Some(header) {
+            return;
         }
+        self.push("entry", Some(0), false);
+        self.push("resource", None, false);
+        if header == "Composition" {
+            self.document_references(first);
+        } else {
+            self.references_in(first, first, "focus", "message focus");
+        }
+        self.pop();
+        self.pop();
     }
 
     fn full_url(&mut self, entry: &Value) {
@@ -228,16 +244,9 @@ impl<'a> Walk<'a> {
     }
 
     /// Every reference of a document's Composition (subject, authors, attesters, custodian,
-    /// encounter, section authors, focus and entries) must resolve inside the Bundle.
-    fn document_references(&mut self, bundle: &'a Map<String, Value>) {
-        let Some(composition) = entries(bundle).first().and_then(|e| e.get("resource")) else {
-            return;
-        };
-        if composition.get("resourceType").and_then(Value::as_str) != Some("Composition") {
-            return;
-        }
-        self.push("entry", Some(0), false);
-        self.push("resource", None, false);
+    /// encounter, section authors, focus and entries) must resolve inside the Bundle; a
+    /// message's MessageHeader.focus likewise.
+    fn document_references(&mut self, composition: &'a Value) {
         for field in ["subject", "encounter", "author", "custodian"] {
             self.references_in(composition, composition, field, field);
         }
@@ -249,8 +258,6 @@ impl<'a> Walk<'a> {
             }
         }
         self.sections(composition, composition);
-        self.pop();
-        self.pop();
     }
 
     fn sections(&mut self, composition: &'a Value, holder: &'a Value) {
@@ -265,21 +272,6 @@ impl<'a> Walk<'a> {
             self.sections(composition, section);
             self.pop();
         }
-    }
-
-    /// A message's MessageHeader.focus must resolve inside the Bundle.
-    fn message_references(&mut self, bundle: &'a Map<String, Value>) {
-        let Some(header) = entries(bundle).first().and_then(|e| e.get("resource")) else {
-            return;
-        };
-        if header.get("resourceType").and_then(Value::as_str) != Some("MessageHeader") {
-            return;
-        }
-        self.push("entry", Some(0), false);
-        self.push("resource", None, false);
-        self.references_in(header, header, "focus", "message focus");
-        self.pop();
-        self.pop();
     }
 
     /// Checks the references in `holder[field]` (one or an array) of the entry resource

@@ -470,20 +470,10 @@ impl<'a> Walk<'a> {
             }
         }
         if type_name == "Decimal"
-            && let (Some(places), Value::Number(n)) = (
-                ext_value(q_item, "maxDecimalPlaces").and_then(Value::as_u64),
-                value,
-            )
+            && let Some(places) = ext_value(q_item, "maxDecimalPlaces").and_then(Value::as_u64)
+            && let Some(m) = ranges::too_many_decimal_places(value, places as u32)
         {
-            let text = n.to_string();
-            let found = text.split_once('.').map_or(0, |(_, f)| f.len()) as u64;
-            if found > places {
-                self.error(
-                    IssueType::Value,
-                    "questionnaire-value",
-                    format!("{text} has {found} decimal places; at most {places} are allowed"),
-                );
-            }
+            self.error(IssueType::Value, "questionnaire-value", m);
         }
         let Some(text) = value.as_str() else { return };
         let length = text.chars().count() as u64;

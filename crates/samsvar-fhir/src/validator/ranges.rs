@@ -41,17 +41,21 @@ pub(crate) fn check_primitive(code: &str, value: &Value, elem: &ElementDef) -> V
         }
     }
     if code == "decimal"
-        && let (Some(places), Value::Number(n)) = (elem.max_decimal_places, value)
+        && let Some(places) = elem.max_decimal_places
+        && let Some(m) = too_many_decimal_places(value, places)
     {
-        let text = n.to_string();
-        let found = text.split_once('.').map_or(0, |(_, frac)| frac.len());
-        if found > places as usize {
-            out.push(RangeFinding::Outside(format!(
-                "{text} has {found} decimal places; at most {places} are allowed (maxDecimalPlaces)"
-            )));
-        }
+        out.push(RangeFinding::Outside(format!("{m} (maxDecimalPlaces)")));
     }
     out
+}
+
+/// "1.234 has 3 decimal places; at most 2 are allowed" when a number has more than `places`.
+pub(crate) fn too_many_decimal_places(value: &Value, places: u32) -> Option<String> {
+    let Value::Number(n) = value else { return None };
+    let text = n.to_string();
+    let found = text.split_once('.').map_or(0, |(_, frac)| frac.len());
+    (found > places as usize)
+        .then(|| format!("{text} has {found} decimal places; at most {places} are allowed"))
 }
 
 /// Checks a Quantity (or Age, Duration, …) against its element's limits.
@@ -78,14 +82,10 @@ pub(crate) fn check_quantity(value: &Value, elem: &ElementDef) -> Vec<RangeFindi
             out.push(f);
         }
     }
-    if let (Some(places), Some(Value::Number(n))) = (elem.max_decimal_places, value.get("value")) {
-        let text = n.to_string();
-        let found = text.split_once('.').map_or(0, |(_, frac)| frac.len());
-        if found > places as usize {
-            out.push(RangeFinding::Outside(format!(
-                "{text} has {found} decimal places; at most {places} are allowed (maxDecimalPlaces)"
-            )));
-        }
+    if let (Some(places), Some(number)) = (elem.max_decimal_places, value.get("value"))
+        && let Some(m) = too_many_decimal_places(number, places)
+    {
+        out.push(RangeFinding::Outside(format!("{m} (maxDecimalPlaces)")));
     }
     out
 }
