@@ -749,6 +749,9 @@ const VALID: &[(&str, Option<&str>)] = &[
     ("valid-either-profile", Some("test-either-profile")),
     // A document whose references resolve by the fullUrl rules, with a narrative link.
     ("valid-document", None),
+    // An element typed Practitioner or PractitionerRole, each with its own profile: each
+    // entry is walked against the profile of its own type.
+    ("valid-staff-bundle", Some("test-staff-bundle")),
     // Every answer fits its item; the disabled required item (enableWhen) is absent.
     ("valid-questionnaire-response", None),
 ];

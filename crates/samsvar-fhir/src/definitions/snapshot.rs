@@ -116,70 +116,57 @@ fn unfold(
     base: &StructureDef,
     parent: &ElementDef,
 ) -> Result<Vec<Value>, String> {
-    let (source_ids, source_json): (Vec<(String, String)>, std::sync::Arc<Vec<Value>>) =
-        if let Some(reference) = &parent.content_reference {
-            let target = reference.rsplit('#').next().unwrap_or(reference);
-            let json = defs.snapshot_json(base).map_err(|e| e.to_string())?;
-            let ids: Vec<(String, String)> = base
-                .snapshot
-                .iter()
-                .map(|e| (e.id.clone(), e.path.clone()))
-                .collect();
-            let Some(root) = base.snapshot.iter().find(|e| e.id == target) else {
-                return Err(format!(
-                    "its content reference {reference} is not in the base"
-                ));
-            };
-            let prefix = format!("{}.", root.id);
-            let (ids, json): (Vec<_>, Vec<_>) = ids
-                .into_iter()
-                .zip(json.iter().cloned())
-                .filter(|((id, _), _)| id.starts_with(&prefix))
-                .unzip();
-            let root_pair = (root.id.clone(), root.path.clone());
-            return Ok(moved(&root_pair, parent, ids.iter().zip(json)));
-        } else {
-            let Some(t) = parent.types.first() else {
-                return Err("it is not in the base".into());
-            };
-            let source = match t.profiles.first() {
-                Some(profile_url) => defs.structure(profile_url),
-                None => defs.type_structure(&t.code),
-            }
-            .map_err(|e| format!("failed to unfold {}: {e}", parent.id))?;
-            let json = defs.snapshot_json(&source).map_err(|e| e.to_string())?;
-            let ids = source
-                .snapshot
-                .iter()
-                .map(|e| (e.id.clone(), e.path.clone()))
-                .collect();
-            (ids, json)
-        };
-    let Some(root) = source_ids.first().cloned() else {
+    if let Some(reference) = &parent.content_reference {
+        let target = reference.rsplit('#').next().unwrap_or(reference);
+        return children_under(defs, base, target, parent);
+    }
+    let Some(t) = parent.types.first() else {
+        return Err("it is not in the base".into());
+    };
+    let source = match t.profiles.first() {
+        Some(profile_url) => defs.structure(profile_url),
+        None => defs.type_structure(&t.code),
+    }
+    .map_err(|e| format!("failed to unfold {}: {e}", parent.id))?;
+    let Some(root) = source.snapshot.first() else {
         return Ok(Vec::new());
     };
-    Ok(moved(
-        &root,
-        parent,
-        source_ids.iter().zip(source_json.iter().cloned()).skip(1),
-    ))
+    children_under(defs, &source, &root.id, parent)
 }
 
-/// Element JSON copied from under `root` (id, path) to under `parent`.
-fn moved<'x>(
-    root: &(String, String),
+/// The elements below `root_id` in `source`'s snapshot, with ids and paths moved from
+/// under that root to under `parent`.
+fn children_under(
+    defs: &Definitions,
+    source: &StructureDef,
+    root_id: &str,
     parent: &ElementDef,
-    elements: impl Iterator<Item = (&'x (String, String), Value)>,
-) -> Vec<Value> {
-    elements
-        .map(|((id, path), mut json)| {
-            let cid = format!("{}{}", parent.id, &id[root.0.len().min(id.len())..]);
-            let cpath = format!("{}{}", parent.path, &path[root.1.len().min(path.len())..]);
-            set(&mut json, "id", Value::String(cid));
-            set(&mut json, "path", Value::String(cpath));
+) -> Result<Vec<Value>, String> {
+    let Some(root) = source.snapshot.iter().find(|e| e.id == root_id) else {
+        return Err(format!(
+            "its content reference #{root_id} is not in the base"
+        ));
+    };
+    let json = defs.snapshot_json(source).map_err(|e| e.to_string())?;
+    let prefix = format!("{root_id}.");
+    Ok(source
+        .snapshot
+        .iter()
+        .zip(json.iter())
+        .filter(|(e, _)| e.id.starts_with(&prefix))
+        .map(|(e, json)| {
+            let mut json = json.clone();
+            let id = format!("{}{}", parent.id, &e.id[root.id.len()..]);
+            let path = format!(
+                "{}{}",
+                parent.path,
+                &e.path[root.path.len().min(e.path.len())..]
+            );
+            set(&mut json, "id", Value::String(id));
+            set(&mut json, "path", Value::String(path));
             json
         })
-        .collect()
+        .collect())
 }
 
 /// The id with type-named choice segments (`valueQuantity`) replaced by the base's

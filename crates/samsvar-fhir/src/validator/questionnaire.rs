@@ -30,7 +30,11 @@ impl<'a> Walk<'a> {
 
     /// The Questionnaire: contained (`#id`), loaded, or in the enclosing Bundle. Reports
     /// a canonical that names another kind of resource, and one that cannot be found.
-    fn find_questionnaire(&mut self, qr: &'a Map<String, Value>, canonical: &str) -> Option<Value> {
+    fn find_questionnaire(
+        &mut self,
+        qr: &'a Map<String, Value>,
+        canonical: &str,
+    ) -> Option<Questionnaire<'a>> {
         if let Some(id) = canonical.strip_prefix('#') {
             let found = qr
                 .get("contained")
@@ -40,7 +44,7 @@ impl<'a> Walk<'a> {
                         .find(|r| r.get("id").and_then(Value::as_str) == Some(id))
                 })
                 .filter(|r| r.get("resourceType").and_then(Value::as_str) == Some("Questionnaire"))
-                .cloned();
+                .map(Questionnaire::Inline);
             if found.is_none() {
                 self.push("questionnaire", None, false);
                 self.error(
@@ -54,10 +58,10 @@ impl<'a> Walk<'a> {
         }
         let defs = self.v.definitions();
         if let Some(q) = defs.questionnaire(canonical) {
-            return Some((*q).clone());
+            return Some(Questionnaire::Loaded(q));
         }
         if let Some(q) = self.bundle_questionnaire(canonical) {
-            return Some(q.clone());
+            return Some(Questionnaire::Inline(q));
         }
         match defs.resource_type_of(canonical) {
             Some(other) => {
@@ -595,11 +599,10 @@ impl<'a> Walk<'a> {
                 format!("\"{reference}\" is not a valid reference"),
             );
         }
-        let plain = reference.split("/_history/").next().unwrap_or(reference);
-        let mut parts = plain.rsplitn(3, '/');
-        let (Some(_id), Some(ty)) = (parts.next(), parts.next()) else {
+        let Some(ty) = super::literal_type(reference) else {
             return;
         };
+        let ty = ty.as_str();
         let known = self
             .v
             .definitions()
@@ -624,6 +627,23 @@ impl<'a> Walk<'a> {
                     allowed.join(", ")
                 ),
             );
+        }
+    }
+}
+
+/// A Questionnaire from the loaded packages (shared) or from the input (borrowed).
+enum Questionnaire<'a> {
+    Loaded(std::sync::Arc<Value>),
+    Inline(&'a Value),
+}
+
+impl std::ops::Deref for Questionnaire<'_> {
+    type Target = Value;
+
+    fn deref(&self) -> &Value {
+        match self {
+            Questionnaire::Loaded(q) => q,
+            Questionnaire::Inline(q) => q,
         }
     }
 }

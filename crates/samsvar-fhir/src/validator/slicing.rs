@@ -289,21 +289,19 @@ impl<'a> Walk<'a> {
         };
         let elem = &c.nodes[target].elem;
         if segments.iter().any(|s| s == "resolve()") {
-            return elem
+            let targets: Vec<String> = elem
                 .types
                 .iter()
-                .flat_map(|t| t.target_profiles.iter())
-                .map(|p| self.profile_type(p))
+                .flat_map(|t| t.target_profiles.iter().cloned())
                 .collect();
+            return self.target_types(&targets);
         }
         let mut out = Vec::new();
         for t in &elem.types {
             if t.profiles.is_empty() || !(t.code == "Resource" || t.code == "DomainResource") {
                 out.push(t.code.clone());
             }
-            for p in &t.profiles {
-                out.push(self.profile_type(p));
-            }
+            out.extend(t.profiles.iter().filter_map(|p| self.profile_type(p)));
         }
         out
     }
@@ -320,17 +318,6 @@ impl<'a> Walk<'a> {
                 .collect()
         } else {
             elem.types.iter().flat_map(|t| t.profiles.clone()).collect()
-        }
-    }
-
-    fn profile_type(&self, canonical: &str) -> String {
-        match self.v.definitions().structure(canonical) {
-            Ok(sd) => sd.type_name.clone(),
-            Err(_) => canonical
-                .rsplit('/')
-                .next()
-                .unwrap_or(canonical)
-                .to_string(),
         }
     }
 

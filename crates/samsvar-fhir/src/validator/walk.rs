@@ -35,8 +35,9 @@ use bundle::{BundleIndex, Resolution};
 const MAX_RESOURCE_DEPTH: usize = 16;
 /// Complex elements nested deeper than this are refused.
 const MAX_ELEMENT_DEPTH: usize = 64;
-/// Reference targets are checked against their profiles this many walks deep (a cycle of
-/// references must not recurse without end).
+/// Reference targets are checked against their profiles this many walks deep: cycles are
+/// broken by the conformance memo, but a long chain of references would still recurse once
+/// per link and could exhaust the stack.
 const MAX_CONFORMANCE_NESTING: usize = 3;
 
 /// Properties of one JSON object grouped by child: (name, choice type, value, `_name` part).
@@ -1076,7 +1077,17 @@ impl<'a> Walk<'a> {
             return;
         };
         let allowed = self.target_types(targets);
-        let resolved = self.resolve(r);
+        // Resolved once: contained (`#id`), or in the enclosing Bundle.
+        let in_bundle = if r.starts_with('#') {
+            None
+        } else {
+            self.bundle_resolution(r)
+        };
+        let resolved = match &in_bundle {
+            Some(Resolution::Found(hit)) => Some(*hit),
+            _ if r.starts_with('#') => self.resolve(r),
+            _ => None,
+        };
         if r.starts_with('#') && r.len() > 1 && resolved.is_none() {
             self.error(
                 IssueType::NotFound,
@@ -1112,7 +1123,7 @@ impl<'a> Walk<'a> {
         if let Some(res) = resolved {
             self.reference_profiles(r, res, targets);
         }
-        if let Some(Resolution::Ambiguous(n)) = self.bundle_resolution(r) {
+        if let Some(Resolution::Ambiguous(n)) = in_bundle {
             self.error(
                 IssueType::Duplicate,
                 "bundle-reference",
@@ -1166,18 +1177,23 @@ impl<'a> Walk<'a> {
     /// The resource types the target profiles allow; empty (no check) when one of them
     /// is a profile that is not loaded, since its type is then unknown.
     fn target_types(&self, targets: &[String]) -> Vec<String> {
-        let mut out = Vec::with_capacity(targets.len());
-        for t in targets {
-            let plain = t.split('|').next().unwrap_or(t);
-            match self.v.definitions().structure(plain) {
-                Ok(sd) => out.push(sd.type_name.clone()),
-                Err(_) => match plain.strip_prefix("http://hl7.org/fhir/StructureDefinition/") {
-                    Some(core) => out.push(core.to_string()),
-                    None => return Vec::new(),
-                },
-            }
+        targets
+            .iter()
+            .map(|t| self.profile_type(t))
+            .collect::<Option<Vec<String>>>()
+            .unwrap_or_default()
+    }
+
+    /// The type a profile constrains: from its definition, or from a core URL
+    /// (`…/StructureDefinition/Patient`); `None` for a profile that is not loaded.
+    pub(crate) fn profile_type(&self, canonical: &str) -> Option<String> {
+        let plain = canonical.split('|').next().unwrap_or(canonical);
+        match self.v.definitions().structure(plain) {
+            Ok(sd) => Some(sd.type_name.clone()),
+            Err(_) => plain
+                .strip_prefix("http://hl7.org/fhir/StructureDefinition/")
+                .map(str::to_string),
         }
-        out
     }
 
     /// Resolves a reference against the contained resources and the enclosing Bundle.
