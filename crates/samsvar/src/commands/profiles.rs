@@ -2,8 +2,8 @@
 
 use samsvar_fhir::Validator;
 use samsvar_fhir::package::Cache;
+use samsvar_record::Issue;
 use samsvar_runner::ProfileValidator;
-use samsvar_runner::record::Issue;
 use samsvar_suite::Loaded;
 use samsvar_suite::model::{AssertionKind, Group, Item, Step};
 use serde_json::Value;
