@@ -10,6 +10,7 @@
 //! - Renderers: [`render`] (file:line:col, source line, carets, hint),
 //!   [`render_concise`] (one line), [`render_json`] and [`operation_outcome`].
 
+pub mod catalogue;
 mod diagnostic;
 mod line_index;
 mod render;

@@ -76,7 +76,11 @@ impl LineIndex {
     /// clamp to the end. An offset inside a multi-byte character counts that character.
     pub fn line_col(&self, text: impl AsRef<[u8]>, offset: usize) -> LineCol {
         let text = text.as_ref();
-        debug_assert_eq!(text.len(), self.len, "a LineIndex is queried with its own text");
+        debug_assert_eq!(
+            text.len(),
+            self.len,
+            "a LineIndex is queried with its own text"
+        );
         let offset = offset.min(self.len).min(text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
         let start = self.line_starts[line];
@@ -92,7 +96,11 @@ impl LineIndex {
     }
 
     /// Byte range of a 1-based line, without its line terminator.
-    pub fn line_range(&self, text: impl AsRef<[u8]>, line: usize) -> Option<std::ops::Range<usize>> {
+    pub fn line_range(
+        &self,
+        text: impl AsRef<[u8]>,
+        line: usize,
+    ) -> Option<std::ops::Range<usize>> {
         let text = text.as_ref();
         let start = *self.line_starts.get(line.checked_sub(1)?)?;
         let mut end = self.line_starts.get(line).copied().unwrap_or(self.len);

@@ -104,13 +104,18 @@ mod tests {
         assert!(Severity::Information < Severity::Warning);
         assert!(Severity::Error < Severity::Fatal);
         assert!(Severity::Fatal.is_error() && !Severity::Warning.is_error());
-        let json = serde_json::to_string(&[Severity::Fatal, Severity::Information]).unwrap_or_default();
+        let json =
+            serde_json::to_string(&[Severity::Fatal, Severity::Information]).unwrap_or_default();
         assert_eq!(json, r#"["fatal","information"]"#);
     }
 
     #[test]
     fn issue_types_serialise_as_fhir_codes() {
-        for t in [IssueType::CodeInvalid, IssueType::NotFound, IssueType::BusinessRule] {
+        for t in [
+            IssueType::CodeInvalid,
+            IssueType::NotFound,
+            IssueType::BusinessRule,
+        ] {
             let json = serde_json::to_value(t).unwrap_or_default();
             assert_eq!(json, t.as_str());
         }

@@ -7,7 +7,8 @@ use crate::{Diagnostic, IssueType, Location};
 use serde_json::{Map, Value, json};
 
 /// The extension that carries the rule id of an issue (the HL7 validator's message id).
-pub const RULE_EXTENSION: &str = "http://hl7.org/fhir/StructureDefinition/operationoutcome-message-id";
+pub const RULE_EXTENSION: &str =
+    "http://hl7.org/fhir/StructureDefinition/operationoutcome-message-id";
 const LINE_EXTENSION: &str = "http://hl7.org/fhir/StructureDefinition/operationoutcome-issue-line";
 const COL_EXTENSION: &str = "http://hl7.org/fhir/StructureDefinition/operationoutcome-issue-col";
 
@@ -64,7 +65,8 @@ mod tests {
     fn issues_carry_rule_position_expression_and_text() {
         let d = Diagnostic::error(
             "type-date",
-            PayloadLocation::expression("Patient.birthDate").with_position(Some(LineCol::new(12, 3))),
+            PayloadLocation::expression("Patient.birthDate")
+                .with_position(Some(LineCol::new(12, 3))),
             "\"1990-13-01\" is not a valid date",
         )
         .with_issue_type(IssueType::Value);
