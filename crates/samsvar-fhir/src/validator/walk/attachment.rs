@@ -1,9 +1,9 @@
 //! Attachments whose `data` is inline: the stated `size` and `hash` (SHA-1, base64)
 //! must agree with the data.
 
-use super::super::issue::IssueType;
 use super::Walk;
 use base64::Engine;
+use samsvar_diagnostics::IssueType;
 use serde_json::{Map, Value};
 use sha1::{Digest, Sha1};
 

@@ -2,9 +2,10 @@
 //! system (not a value set), and where that code system is loaded and complete, the
 //! code exists in it and the display is one of the concept's displays.
 
-use super::super::issue::{IssueType, Severity};
 use super::Walk;
+use super::bundle_index::is_absolute;
 use crate::terminology::CodeLookup;
+use samsvar_diagnostics::{IssueType, Severity};
 use serde_json::{Map, Value};
 
 impl<'a> Walk<'a> {
@@ -12,7 +13,7 @@ impl<'a> Walk<'a> {
         let Some(system) = coding.get("system").and_then(Value::as_str) else {
             return;
         };
-        if !super::bundle::is_absolute(system) {
+        if !is_absolute(system) {
             self.push("system", None, false);
             self.error(
                 IssueType::Invalid,

@@ -2,10 +2,11 @@
 //! per-slice cardinality, closed/openAtEnd rules and order, and validate each item
 //! against its slice.
 
-use super::super::compiled::{Compiled, NodeId};
-use super::super::issue::IssueType;
-use super::{Item, Walk, json_contains, json_equal};
+use super::values::{json_contains, json_equal};
+use super::{Item, Walk};
 use crate::definitions::model::{DiscriminatorType, SlicingRules, Strength};
+use crate::validator::compiled::{Compiled, NodeId};
+use samsvar_diagnostics::IssueType;
 use serde_json::Value;
 use std::sync::Arc;
 
