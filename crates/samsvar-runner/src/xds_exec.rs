@@ -18,7 +18,7 @@ use samsvar_xds::ebrim::{ObjectList, RegistryResponse};
 use samsvar_xds::iti18::{QueryResponse, ReturnType, StoredQuery};
 use samsvar_xds::iti43::{DocumentRequest, RetrieveResponse};
 use samsvar_xds::submission::{ProvideAndRegister, SubmissionSpec, sha1_hex};
-use samsvar_xds::validate::{Finding, Mode, Severity, validate_metadata, validate_xml};
+use samsvar_xds::validate::{Diagnostic, Mode, Severity, validate_metadata, validate_xml};
 use samsvar_xds::vocab::{action, ss};
 use samsvar_xds::xml::Element;
 use samsvar_xds::{XdsError, XdsLimits, iti18, iti41, iti43};
@@ -531,17 +531,23 @@ fn verdict(
     }
 }
 
-fn issues_of(findings: &[Finding]) -> Vec<Issue> {
+fn issues_of(findings: &[Diagnostic]) -> Vec<Issue> {
     findings
         .iter()
-        .map(|f| Issue {
-            severity: f.severity.as_str().to_string(),
-            location: match (f.line, f.column) {
-                (Some(l), Some(c)) => format!("{} ({l}:{c})", f.location),
-                _ => f.location.clone(),
-            },
-            message: f.message.clone(),
-            rule: Some(f.rule.to_string()),
+        .map(|f| {
+            let path = f
+                .payload()
+                .and_then(samsvar_diagnostics::PayloadLocation::path)
+                .unwrap_or_default();
+            Issue {
+                severity: f.severity.as_str().to_string(),
+                location: match f.position() {
+                    Some(p) => format!("{path} ({}:{})", p.line, p.col),
+                    None => path.to_string(),
+                },
+                message: f.message.clone(),
+                rule: Some(f.rule.to_string()),
+            }
         })
         .collect()
 }
