@@ -4,7 +4,7 @@
 //! [`crate::ProfileValidator`], already as `Issue`s).
 
 use samsvar_record::Issue;
-use samsvar_xds::validate::Finding;
+use samsvar_xds::validate::Diagnostic;
 
 /// JSON Schema errors; the location is the instance's JSON pointer (`/` for the root).
 pub fn from_schema_errors<'a>(
@@ -24,17 +24,23 @@ pub fn from_schema_errors<'a>(
 }
 
 /// XDS metadata findings; the location carries line and column when the rule knows them.
-pub fn from_xds(findings: &[Finding]) -> Vec<Issue> {
+pub fn from_xds(findings: &[Diagnostic]) -> Vec<Issue> {
     findings
         .iter()
-        .map(|f| Issue {
-            severity: f.severity.as_str().to_string(),
-            location: match (f.line, f.column) {
-                (Some(l), Some(c)) => format!("{} ({l}:{c})", f.location),
-                _ => f.location.clone(),
-            },
-            message: f.message.clone(),
-            rule: Some(f.rule.to_string()),
+        .map(|f| {
+            let path = f
+                .payload()
+                .and_then(samsvar_diagnostics::PayloadLocation::path)
+                .unwrap_or_default();
+            Issue {
+                severity: f.severity.as_str().to_string(),
+                location: match f.position() {
+                    Some(p) => format!("{path} ({}:{})", p.line, p.col),
+                    None => path.to_string(),
+                },
+                message: f.message.clone(),
+                rule: Some(f.rule.to_string()),
+            }
         })
         .collect()
 }

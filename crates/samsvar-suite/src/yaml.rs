@@ -548,7 +548,7 @@ fn duplicate_keys(root: Option<&Node>) -> Vec<Diagnostic> {
             _ => {}
         }
     }
-    out.sort_by_key(|d| d.span.start);
+    out.sort_by_key(|d| d.span().map(|s| s.start));
     out
 }
 
@@ -606,10 +606,10 @@ mod tests {
         let mut d = Vec::new();
         parse(0, "a: 1\na: 2\n", &mut d);
         assert_eq!(d.len(), 1);
-        assert_eq!(d[0].code, "duplicate-key");
+        assert_eq!(d[0].rule, "duplicate-key");
         let mut d = Vec::new();
         parse(0, "a: [1, 2\n", &mut d);
-        assert_eq!(d[0].code, "yaml-syntax");
+        assert_eq!(d[0].rule, "yaml-syntax");
     }
 
     #[test]
@@ -617,7 +617,7 @@ mod tests {
         let mut d = Vec::new();
         let deep = "[".repeat(70) + &"]".repeat(70);
         parse(0, &deep, &mut d);
-        assert_eq!(d[0].code, "yaml-too-deep");
+        assert_eq!(d[0].rule, "yaml-too-deep");
         // Far deeper input is refused by the scanner itself, without a stack overflow.
         let mut d = Vec::new();
         let deeper = "[".repeat(100_000);
@@ -633,6 +633,6 @@ mod tests {
         }
         let mut d = Vec::new();
         parse(0, &bomb, &mut d);
-        assert_eq!(d[0].code, "yaml-too-large");
+        assert_eq!(d[0].rule, "yaml-too-large");
     }
 }
