@@ -112,61 +112,63 @@ fn any_single_changed_digit_of_a_fixture_number_is_rejected() {
     assert!(checked > 0, "no person numbers were checked");
 }
 
+/// `(Type/id, value)` of the one identifier in `system` that each resource of a manifest list
+/// has; also checks that no two resources share a value.
+fn sole_identifiers(fx: &Fixtures, list: &str, system: &str) -> Vec<(String, String)> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for entry in fx.list(list) {
+        let resource = fx.file(entry);
+        let values: Vec<&str> = identifiers(&resource, system).collect();
+        assert_eq!(
+            values.len(),
+            1,
+            "{}: one {system} identifier",
+            key(&resource)
+        );
+        assert!(
+            seen.insert(values[0].to_string()),
+            "{system}|{} used twice",
+            values[0]
+        );
+        out.push((key(&resource), values[0].to_string()));
+    }
+    out
+}
+
 #[test]
 fn organisation_numbers_have_valid_check_digits_and_are_in_the_synthetic_series() {
-    let fx = Fixtures::load();
-    let mut seen = BTreeSet::new();
-    for entry in fx.list("organizations") {
-        let org = fx.file(entry);
-        let numbers: Vec<&str> = identifiers(&org, ENH).collect();
-        assert_eq!(numbers.len(), 1, "{}: one organisation number", key(&org));
-        let n = numbers[0];
-        organisation_number(n).unwrap_or_else(|e| panic!("{}: {e}", key(&org)));
+    for (k, n) in sole_identifiers(&Fixtures::load(), "organizations", ENH) {
+        organisation_number(&n).unwrap_or_else(|e| panic!("{k}: {e}"));
         // Real Enhetsregister numbers start with 8 or 9; Skatteetaten's synthetic ones with 2 or 3.
         assert!(
             n.starts_with('2') || n.starts_with('3'),
-            "{}: {n} is outside the synthetic series (first digit 2 or 3)",
-            key(&org)
-        );
-        assert!(
-            seen.insert(n.to_string()),
-            "organisation number {n} used twice"
+            "{k}: {n} is outside the synthetic series (first digit 2 or 3)"
         );
     }
 }
 
 #[test]
 fn hpr_numbers_are_in_the_range_chosen_as_fictitious() {
-    let fx = Fixtures::load();
-    let mut seen = BTreeSet::new();
-    for entry in fx.list("practitioners") {
-        let practitioner = fx.file(entry);
-        let numbers: Vec<&str> = identifiers(&practitioner, HPR).collect();
-        assert_eq!(numbers.len(), 1, "{}: one HPR number", key(&practitioner));
-        let n: u64 = numbers[0]
+    for (k, n) in sole_identifiers(&Fixtures::load(), "practitioners", HPR) {
+        let value: u64 = n
             .parse()
-            .unwrap_or_else(|_| panic!("{}: HPR number is not digits", key(&practitioner)));
+            .unwrap_or_else(|_| panic!("{k}: HPR number {n} is not digits"));
         assert!(
-            n >= HPR_FICTITIOUS_FROM && numbers[0].len() == 9,
-            "{}: {n} is outside 999900000-999999999",
-            key(&practitioner)
+            value >= HPR_FICTITIOUS_FROM && n.len() == 9,
+            "{k}: {n} is outside 999900000-999999999"
         );
-        assert!(seen.insert(n), "HPR number {n} used twice");
     }
 }
 
 #[test]
 fn the_manifest_lists_exactly_the_files_in_fixtures() {
     let fx = Fixtures::load();
-    let mut listed = BTreeSet::new();
-    for (list, _) in POPULATION_LISTS {
-        for entry in fx.list(list) {
-            listed.insert(str_at(entry, "file").to_string());
-        }
-    }
-    for doc in fx.list("documents") {
-        listed.insert(str_at(doc, "file").to_string());
-    }
+    let listed: BTreeSet<String> = fx
+        .file_entries()
+        .into_iter()
+        .map(|e| str_at(e, "file").to_string())
+        .collect();
     let mut present: BTreeSet<String> = json_files_under(&fx.root, "population")
         .into_iter()
         .collect();
@@ -211,19 +213,19 @@ fn manifest_ids_are_unique_and_name_the_resources_in_their_files() {
     }
     for patient in fx.list("patients") {
         let file = fx.file(patient);
-        let ids_in_file: Vec<Value> = file["identifier"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| serde_json::json!({"system": i["system"], "value": i["value"]}))
-            .collect();
-        let ids_listed: Vec<Value> = patient["identifiers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| serde_json::json!({"system": i["system"], "value": i["value"]}))
-            .collect();
-        assert_eq!(ids_listed, ids_in_file, "{}: identifiers", patient["id"]);
+        let system_and_value = |list: &Value| -> Vec<Value> {
+            list.as_array()
+                .unwrap()
+                .iter()
+                .map(|i| serde_json::json!({"system": i["system"], "value": i["value"]}))
+                .collect()
+        };
+        assert_eq!(
+            system_and_value(&patient["identifiers"]),
+            system_and_value(&file["identifier"]),
+            "{}: identifiers",
+            patient["id"]
+        );
         assert_eq!(patient["birthDate"], file["birthDate"]);
         assert_eq!(patient["gender"], file["gender"]);
         assert_eq!(patient["family"], file["name"][0]["family"]);

@@ -247,10 +247,9 @@ fn every_fixture_validates_against_its_declared_profiles() {
     let results = results.into_inner().unwrap();
 
     let mut problems = Vec::new();
-    let all_files: Vec<String> = POPULATION_LISTS
-        .iter()
-        .flat_map(|(list, _)| fx.list(list))
-        .chain(fx.list("documents"))
+    let all_files: Vec<String> = fx
+        .file_entries()
+        .into_iter()
         .map(|e| e["file"].as_str().unwrap().to_string())
         .collect();
     for file in &all_files {

@@ -46,6 +46,15 @@ impl Fixtures {
             .unwrap_or_else(|| panic!("index.json: `{key}` is not a list"))
     }
 
+    /// Every manifest entry that names a file: population resources, then documents.
+    pub fn file_entries(&self) -> Vec<&Value> {
+        POPULATION_LISTS
+            .iter()
+            .flat_map(|(list, _)| self.list(list))
+            .chain(self.list("documents"))
+            .collect()
+    }
+
     pub fn path(&self, entry: &Value) -> PathBuf {
         let file = entry["file"]
             .as_str()
