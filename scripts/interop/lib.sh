@@ -21,6 +21,16 @@ interop_log() {
   printf '%s: %s\n' "$(basename "$0")" "$*" >&2
 }
 
+# interop_check_installed WHAT WHERE: exits 3 with a hint unless the calling script's
+# `installed` says yes and curl (to wait for the server) is there.
+interop_check_installed() {
+  if ! installed; then
+    echo "$1 is not installed in $2 (run scripts/interop/$(basename "$0") --install)" >&2
+    exit "$NOT_INSTALLED"
+  fi
+  command -v curl >/dev/null || { echo "curl is needed to wait for the server" >&2; exit "$NOT_INSTALLED"; }
+}
+
 # A fresh folder for one server's state (configuration, database, log, certificates).
 interop_state_dir() {
   mkdir -p "$INTEROP_CACHE/run"
@@ -56,15 +66,18 @@ interop_wait_for_metadata() {
   return 1
 }
 
-# interop_serve_until_stopped PID STATE_DIR
-# Waits in the foreground for SIGTERM/SIGINT (or the server's own exit), then stops the
-# server process PID (the one this script started, by its id) and removes its state folder
-# unless SAMSVAR_INTEROP_KEEP=1.
-interop_serve_until_stopped() {
-  INTEROP_SERVER_PID=$1
-  INTEROP_STATE=$2
-  trap interop_stop TERM INT HUP
+# interop_track STATE_DIR: from now on, leaving the script (however) stops the server
+# recorded in INTEROP_SERVER_PID and removes STATE_DIR unless SAMSVAR_INTEROP_KEEP=1.
+interop_track() {
+  INTEROP_STATE=$1
+  INTEROP_SERVER_PID=""
   trap interop_cleanup EXIT
+  trap interop_stop TERM INT HUP
+}
+
+# interop_serve_until_stopped: waits in the foreground for SIGTERM/SIGINT (interop_stop then
+# stops the server process this script started, by its id) or for the server's own exit.
+interop_serve_until_stopped() {
   wait "$INTEROP_SERVER_PID"
 }
 
@@ -96,4 +109,28 @@ interop_fail_with_log() {
   interop_log "last lines of $log:"
   tail -n 30 "$log" >&2 || true
   exit 1
+}
+
+# interop_main ARGS…: the command line every start script shares. --install and --check call
+# the script's `install` and `check`; otherwise it installs if needed and calls
+# `start PORT [ARGS…]` with --port's value (empty: a free one) and every other argument.
+interop_main() {
+  local mode=start port="" extra=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --install) mode=install ;;
+      --check) mode=check ;;
+      --port) port=${2:?--port needs a number}; shift ;;
+      *) extra+=("$1") ;;
+    esac
+    shift
+  done
+  case "$mode" in
+    install) install ;;
+    check) check ;;
+    start)
+      install
+      start "$port" "${extra[@]}"
+      ;;
+  esac
 }

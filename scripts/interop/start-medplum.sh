@@ -54,22 +54,21 @@ check() {
     echo "Node.js $MIN_NODE or newer is needed (found: $(node --version 2>/dev/null || echo none))" >&2
     exit "$NOT_INSTALLED"
   fi
-  if ! installed; then
-    echo "the Medplum router is not installed in $PREFIX (run scripts/interop/start-medplum.sh --install)" >&2
-    exit "$NOT_INSTALLED"
-  fi
-  command -v curl >/dev/null || { echo "curl is needed to wait for the server" >&2; exit "$NOT_INSTALLED"; }
+  interop_check_installed "the Medplum router" "$PREFIX"
 }
 
 start() {
   local port=$1
+  [ $# -eq 1 ] || { interop_log "unknown argument $2"; exit 2; }
   check
   local dir
   dir="$(interop_state_dir medplum)"
+  interop_track "$dir"
   : >"$dir/server.log"
   NODE_PATH="$PREFIX/node_modules" node "$SOURCE/server.js" --host 127.0.0.1 --port "${port:-0}" \
     >"$dir/server.log" 2>&1 &
   local pid=$!
+  INTEROP_SERVER_PID=$pid
   # server.js prints its base URL once it listens (port 0 lets the kernel pick a free one).
   local base="" waited=0
   while [ -z "$base" ] && ((waited < 600)); do
@@ -77,32 +76,11 @@ start() {
     base="$(sed -n 's/^medplum fhir-router listening on //p' "$dir/server.log")"
     [ -n "$base" ] || { sleep 0.1; waited=$((waited + 1)); }
   done
-  [ -n "$base" ] || { kill -TERM "$pid" 2>/dev/null || true; interop_fail_with_log "$dir/server.log"; }
-  interop_wait_for_metadata "$base" "$pid" 30 || {
-    kill -TERM "$pid" 2>/dev/null || true
-    interop_fail_with_log "$dir/server.log"
-  }
+  [ -n "$base" ] || interop_fail_with_log "$dir/server.log"
+  interop_wait_for_metadata "$base" "$pid" 30 || interop_fail_with_log "$dir/server.log"
   echo "base=$base"
   echo "ready"
-  interop_serve_until_stopped "$pid" "$dir"
+  interop_serve_until_stopped
 }
 
-mode=start port=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --install) mode=install ;;
-    --check) mode=check ;;
-    --port) port=$2; shift ;;
-    *) interop_log "unknown argument $1"; exit 2 ;;
-  esac
-  shift
-done
-
-case "$mode" in
-  install) install ;;
-  check) check ;;
-  start)
-    install
-    start "$port"
-    ;;
-esac
+interop_main "$@"

@@ -42,11 +42,7 @@ install() {
 }
 
 check() {
-  if ! installed; then
-    echo "sekmet-fhir is not installed in $VENV (run scripts/interop/start-sekmet.sh --install)" >&2
-    exit "$NOT_INSTALLED"
-  fi
-  command -v curl >/dev/null || { echo "curl is needed to wait for the server" >&2; exit "$NOT_INSTALLED"; }
+  interop_check_installed sekmet-fhir "$VENV"
 }
 
 # A CA and a server certificate for 127.0.0.1, valid for two days, in $1.
@@ -108,53 +104,52 @@ TOML
 }
 
 start() {
-  local secure=$1 port=$2
+  local port=$1 secure=0
+  shift
+  [ $# -le 1 ] || { interop_log "unknown argument $2"; exit 2; }
+  case "${1:-}" in
+    "") ;;
+    --secure) secure=1 ;;
+    *) interop_log "unknown argument $1"; exit 2 ;;
+  esac
   check
-  local dir scheme=http curl_tls=()
+  local dir scheme=http curl_tls=() attempt base
   dir="$(interop_state_dir sekmet)"
+  interop_track "$dir"
   if [ "$secure" = 1 ]; then
     scheme=https
     make_certificates "$dir"
     (umask 077 && openssl rand -hex 24 >"$dir/client-secret")
     curl_tls=(--cacert "$dir/ca.pem")
   fi
-  [ -n "$port" ] || port="$(interop_free_port)"
-  local base="$scheme://127.0.0.1:$port/fhir"
-  write_settings "$dir" "$base" "$secure"
-  # sekmet writes its database, keys and reports relative to its working folder.
-  (cd "$dir" && exec "$VENV/bin/sekmet" serve -c "$dir/settings.yaml" --host 127.0.0.1 --port "$port") \
-    >"$dir/server.log" 2>&1 &
-  local pid=$!
-  interop_wait_for_metadata "$base" "$pid" 60 "${curl_tls[@]}" || {
-    kill -TERM "$pid" 2>/dev/null || true
-    interop_fail_with_log "$dir/server.log"
-  }
+  # A free port can be taken by someone else before sekmet binds it; then another server may
+  # answer on it, so readiness also needs sekmet's own "running on" line. Three tries.
+  for attempt in 1 2 3; do
+    local try_port=${port:-$(interop_free_port)}
+    base="$scheme://127.0.0.1:$try_port/fhir"
+    write_settings "$dir" "$base" "$secure"
+    # sekmet writes its database, keys and reports relative to its working folder.
+    (cd "$dir" && exec "$VENV/bin/sekmet" serve -c "$dir/settings.yaml" --host 127.0.0.1 --port "$try_port") \
+      >"$dir/server.log" 2>&1 &
+    INTEROP_SERVER_PID=$!
+    if interop_wait_for_metadata "$base" "$INTEROP_SERVER_PID" 90 "${curl_tls[@]}" &&
+      grep -q "Uvicorn running on $scheme://127.0.0.1:$try_port " "$dir/server.log"; then
+      break
+    fi
+    kill -TERM "$INTEROP_SERVER_PID" 2>/dev/null || true
+    wait "$INTEROP_SERVER_PID" 2>/dev/null || true
+    if [ -n "$port" ] || [ "$attempt" = 3 ]; then
+      interop_fail_with_log "$dir/server.log"
+    fi
+    interop_log "port $try_port did not work out; trying another"
+  done
   echo "base=$base"
   if [ "$secure" = 1 ]; then
     write_samsvar_config "$dir" "$base"
     echo "config=$dir/samsvar.toml"
   fi
   echo "ready"
-  interop_serve_until_stopped "$pid" "$dir"
+  interop_serve_until_stopped
 }
 
-mode=start secure=0 port=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --install) mode=install ;;
-    --check) mode=check ;;
-    --secure) secure=1 ;;
-    --port) port=$2; shift ;;
-    *) interop_log "unknown argument $1"; exit 2 ;;
-  esac
-  shift
-done
-
-case "$mode" in
-  install) install ;;
-  check) check ;;
-  start)
-    install
-    start "$secure" "$port"
-    ;;
-esac
+interop_main "$@"
