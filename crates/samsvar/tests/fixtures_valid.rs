@@ -195,11 +195,15 @@ fn run(fx: &Fixtures, cache: &Path, specs: &[String], job: &Job) -> Vec<(String,
                 .flatten()
                 .filter(|i| i["severity"] == "error" || i["severity"] == "fatal")
                 .map(|i| {
-                    let rule = i["details"]["coding"][0]["code"].as_str().unwrap_or("");
-                    let message = i["diagnostics"].as_str().unwrap_or("");
-                    let message = message
-                        .strip_prefix(&format!("[{rule}] "))
-                        .unwrap_or(message);
+                    // The rule id travels as the HL7 validator's message-id extension.
+                    let rule = i["extension"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .find(|e| e["url"].as_str().is_some_and(|u| u.ends_with("message-id")))
+                        .and_then(|e| e["valueCode"].as_str())
+                        .unwrap_or("");
+                    let message = i["details"]["text"].as_str().unwrap_or("");
                     Issue {
                         rule: rule.to_string(),
                         message: message.to_string(),
