@@ -5,6 +5,10 @@
 //! - 1: the SUT failed at least one required test (or: invalid / verification failed)
 //! - 2: samsvar itself could not run (bad suite, bad config, unreachable package, usage error)
 
+// The binary is the one place that talks to the terminal (the workspace denies printing
+// in libraries).
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 mod cli;
 mod commands;
 mod config;
