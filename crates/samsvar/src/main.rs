@@ -8,6 +8,13 @@
 // The binary is the one place that talks to the terminal (the workspace denies printing
 // in libraries).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
+// The binary's doc comments on clap arguments are its `--help` text, written for a
+// terminal (`[sut]` tables, `<stem>` placeholders, plain URLs), not rustdoc markup.
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::invalid_html_tags,
+    rustdoc::bare_urls
+)]
 
 mod cli;
 mod commands;
