@@ -4,6 +4,7 @@
 use crate::{IssueType, LineCol, Severity, Span};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
+use std::fmt;
 
 /// One problem found in user input or in a payload, with a stable rule id.
 ///
@@ -72,6 +73,14 @@ impl PayloadLocation {
         }
     }
 
+    /// A JSON pointer (RFC 6901) into JSON; `""` is the whole document.
+    pub fn pointer(pointer: impl Into<String>) -> PayloadLocation {
+        PayloadLocation {
+            pointer: Some(pointer.into()),
+            ..PayloadLocation::default()
+        }
+    }
+
     pub fn with_position(mut self, position: Option<LineCol>) -> PayloadLocation {
         self.position = position;
         self
@@ -83,6 +92,22 @@ impl PayloadLocation {
             .as_deref()
             .or(self.xpath.as_deref())
             .or(self.pointer.as_deref())
+    }
+}
+
+/// `Patient.name[0] (line 3, col 5)`: the path a reader looks for and the position, as
+/// every renderer shows a payload location. Empty for the input as a whole.
+impl fmt::Display for PayloadLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = self.path().unwrap_or_default();
+        f.write_str(path)?;
+        if let Some(pos) = self.position {
+            if !path.is_empty() {
+                f.write_str(" ")?;
+            }
+            write!(f, "(line {}, col {})", pos.line, pos.col)?;
+        }
+        Ok(())
     }
 }
 
@@ -201,6 +226,15 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(bare.position(), None);
         assert_eq!(bare.payload().and_then(PayloadLocation::path), None);
+    }
+
+    #[test]
+    fn payload_locations_display_path_then_position() {
+        let at = PayloadLocation::xpath("/Envelope/Body").with_position(Some(LineCol::new(4, 2)));
+        assert_eq!(at.to_string(), "/Envelope/Body (line 4, col 2)");
+        assert_eq!(PayloadLocation::pointer("/name/0").to_string(), "/name/0");
+        let bare = PayloadLocation::default().with_position(Some(LineCol::new(1, 1)));
+        assert_eq!(bare.to_string(), "(line 1, col 1)");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! X.509 certificates for the optional `x5c` chain and `verify --trust CA.pem`.
 
-use crate::keys::VerifyingKey;
 use rustls_pki_types::{CertificateDer, UnixTime};
+use samsvar_keys::VerifyingKey;
 use x509_cert::Certificate;
 use x509_cert::der::{Decode, Encode};
 

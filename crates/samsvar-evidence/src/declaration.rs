@@ -3,8 +3,11 @@
 //! `[declaration]`, plus Annex III item 4 (results and critical analyses of the
 //! verification and validation tests) taken from the run itself.
 
+pub use crate::model::{
+    Declaration, Manufacturer, Signatory, StandardRef, SystemIdentity, TestResults,
+};
 use crate::model::{PackageDigest, SutIdentity};
-use samsvar_record::{Outcome, RunRecord, Summary};
+use samsvar_record::RunRecord;
 use serde::{Deserialize, Serialize};
 
 /// The `[declaration]` config table.
@@ -29,67 +32,6 @@ pub struct DeclarationConfig {
     /// Further harmonised standards or common specifications the manufacturer applied.
     #[serde(default)]
     pub common_specifications: Vec<String>,
-}
-
-/// The declaration section of `evidence.json`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Declaration {
-    /// Annex IV item 1.
-    pub system: SystemIdentity,
-    /// Annex IV item 2.
-    pub manufacturer: Manufacturer,
-    /// Annex IV item 3.
-    pub sole_responsibility: String,
-    /// Annex IV item 4, complemented by the test results (Art. 40).
-    pub conformity_statement: String,
-    /// Annex IV item 5: suites, FHIR packages and further specifications.
-    pub standards: Vec<StandardRef>,
-    /// Annex IV item 7.
-    pub place: String,
-    pub date: String,
-    pub signatory: Signatory,
-    /// Annex III item 4, from the run.
-    pub test_results: TestResults,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SystemIdentity {
-    pub name: String,
-    pub version: String,
-    pub reference: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Manufacturer {
-    pub name: String,
-    pub address: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StandardRef {
-    /// `test-suite`, `fhir-package` or `specification`.
-    pub kind: String,
-    pub id: String,
-    pub version: Option<String>,
-    pub digest: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Signatory {
-    pub name: String,
-    pub function: String,
-    pub on_behalf_of: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TestResults {
-    pub run_id: String,
-    pub outcome: Outcome,
-    pub summary: Summary,
-    /// One line per required test that did not pass: the critical analysis input.
-    pub findings: Vec<String>,
-    /// A plain-language analysis of the results.
-    pub analysis: String,
 }
 
 /// Every missing mandatory key, named as in the config file (e.g. `sut.manufacturer`).

@@ -4,7 +4,7 @@
 use crate::error::{EvidenceError, Result};
 use crate::manifest::EXCHANGES_DIR;
 use crate::model::Evidence;
-use samsvar_record::{Body, Exchange, Outcome, StepRecord, TestRecord};
+use samsvar_record::{AssertionRecord, Body, Exchange, Outcome, StepRecord, TestRecord};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -149,10 +149,11 @@ fn failure(suite: &str, test: &TestRecord, dir: &Path) -> Value {
 }
 
 fn shown_step(step: &StepRecord, dir: &Path) -> Value {
-    let assertions: Vec<_> = step
+    let assertions: Vec<Value> = step
         .assertions
         .iter()
         .filter(|a| a.outcome.is_failure())
+        .map(shown_assertion)
         .collect();
     json!({
         "number": step.index + 1,
@@ -162,6 +163,26 @@ fn shown_step(step: &StepRecord, dir: &Path) -> Value {
         "error": step.error,
         "assertions": assertions,
         "exchange": step.exchange.as_ref().map(|e| shown_exchange(e, dir)),
+    })
+}
+
+/// An assertion as the page shows it: its findings' payload locations as text
+/// (`Patient.name (line 3, col 5)`), the way every renderer writes them.
+fn shown_assertion(a: &AssertionRecord) -> Value {
+    let issues: Vec<Value> = a
+        .issues
+        .iter()
+        .map(|d| {
+            json!({
+                "severity": d.severity, "rule": d.rule, "message": d.message,
+                "location": d.payload().map(ToString::to_string).unwrap_or_default(),
+            })
+        })
+        .collect();
+    json!({
+        "kind": a.kind, "description": a.description, "location": a.location,
+        "outcome": a.outcome, "expected": a.expected, "actual": a.actual,
+        "message": a.message, "issues": issues,
     })
 }
 

@@ -2,14 +2,13 @@
 //! The format is specified in docs/evidence-format.md; bump [`EVIDENCE_FORMAT_VERSION`]
 //! on incompatible changes.
 
-use crate::declaration::Declaration;
 use crate::ehds::EhdsRollup;
-use samsvar_record::RunRecord;
+use samsvar_record::{Outcome, RunRecord, Summary};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub const EVIDENCE_FORMAT: &str = "samsvar-evidence";
-pub const EVIDENCE_FORMAT_VERSION: &str = "1.1";
+pub const EVIDENCE_FORMAT_VERSION: &str = "2.0";
 
 /// The whole evidence record.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -90,4 +89,68 @@ pub struct ManifestEntry {
     pub path: String,
     pub sha256: String,
     pub size: u64,
+}
+
+// The declaration section's types live with the rest of evidence.json's; how they are
+// filled in from config and the run is the declaration module's job.
+
+/// The declaration section of `evidence.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Declaration {
+    /// Annex IV item 1.
+    pub system: SystemIdentity,
+    /// Annex IV item 2.
+    pub manufacturer: Manufacturer,
+    /// Annex IV item 3.
+    pub sole_responsibility: String,
+    /// Annex IV item 4, complemented by the test results (Art. 40).
+    pub conformity_statement: String,
+    /// Annex IV item 5: suites, FHIR packages and further specifications.
+    pub standards: Vec<StandardRef>,
+    /// Annex IV item 7.
+    pub place: String,
+    pub date: String,
+    pub signatory: Signatory,
+    /// Annex III item 4, from the run.
+    pub test_results: TestResults,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SystemIdentity {
+    pub name: String,
+    pub version: String,
+    pub reference: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manufacturer {
+    pub name: String,
+    pub address: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StandardRef {
+    /// `test-suite`, `fhir-package` or `specification`.
+    pub kind: String,
+    pub id: String,
+    pub version: Option<String>,
+    pub digest: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signatory {
+    pub name: String,
+    pub function: String,
+    pub on_behalf_of: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestResults {
+    pub run_id: String,
+    pub outcome: Outcome,
+    pub summary: Summary,
+    /// One line per required test that did not pass: the critical analysis input.
+    pub findings: Vec<String>,
+    /// A plain-language analysis of the results.
+    pub analysis: String,
 }

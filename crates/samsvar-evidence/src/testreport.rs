@@ -1,11 +1,11 @@
-//! FHIR R4 TestReport per suite (testreport/<suite-id>.json): one `operation` action
+//! FHIR R4 TestReport per suite (`testreport/<suite-id>.json`): one `operation` action
 //! per step followed by one `assert` action per assertion.
 
 use crate::model::Evidence;
 use samsvar_record::{Outcome, StepRecord, SuiteRecord, TestRecord};
 use serde_json::{Map, Value, json};
 
-/// TestReport.status codes (http://hl7.org/fhir/report-status-codes).
+/// TestReport.status codes (<http://hl7.org/fhir/report-status-codes>).
 pub const STATUS_CODES: &[&str] = &[
     "completed",
     "in-progress",
@@ -13,11 +13,11 @@ pub const STATUS_CODES: &[&str] = &[
     "stopped",
     "entered-in-error",
 ];
-/// TestReport.result codes (http://hl7.org/fhir/report-result-codes).
+/// TestReport.result codes (<http://hl7.org/fhir/report-result-codes>).
 pub const RESULT_CODES: &[&str] = &["pass", "fail", "pending"];
-/// Action result codes (http://hl7.org/fhir/report-action-result-codes).
+/// Action result codes (<http://hl7.org/fhir/report-action-result-codes>).
 pub const ACTION_RESULT_CODES: &[&str] = &["pass", "skip", "fail", "warning", "error"];
-/// Participant type codes (http://hl7.org/fhir/report-participant-type).
+/// Participant type codes (<http://hl7.org/fhir/report-participant-type>).
 pub const PARTICIPANT_TYPES: &[&str] = &["test-engine", "client", "server"];
 
 fn action_result(outcome: Outcome) -> &'static str {

@@ -17,6 +17,9 @@
 //! `VERBOSE=1` lists every disagreement with the first issues of both sides;
 //! `ONLY=text` keeps the cases whose file name contains `text`.
 
+// A command-line program: its results go to the terminal.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use samsvar_fhir::package::{Cache, InstallOptions, PackageSpec, Registries, install_all_blocking};
 use samsvar_fhir::{Definitions, Options, Validator};
 use serde_json::Value;

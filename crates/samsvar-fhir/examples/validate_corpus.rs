@@ -3,6 +3,9 @@
 //!
 //! `cargo run --release -p samsvar-fhir --example validate_corpus -- <examples-dir> <package-dir>...`
 
+// A command-line program: its results go to the terminal.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use samsvar_fhir::{Definitions, Validator};
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -47,31 +47,37 @@ struct Patterns {
     integer: Regex,
 }
 
-fn patterns() -> &'static Patterns {
-    static P: OnceLock<Patterns> = OnceLock::new();
+/// The compiled patterns, or why one of them did not compile. They are constants, so an
+/// `Err` is a programming error (the test below compiles them); validation then reports
+/// it as the check's failure instead of aborting the process.
+fn patterns() -> Result<&'static Patterns, String> {
+    static P: OnceLock<Result<Patterns, String>> = OnceLock::new();
     P.get_or_init(|| {
-        // Constant patterns: a failure here is a programming error caught by the tests.
-        let re = |s: &str| Regex::new(s).expect("constant regular expression");
-        Patterns {
-            date: re(r"^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1]))?)?$"),
-            date_time: re(r"^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])(T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00)))?)?)?$"),
-            instant: re(r"^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)-(0[1-9]|1[0-2])-(0[1-9]|[1-2][0-9]|3[0-1])T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))$"),
-            time: re(r"^([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?$"),
-            id: re(r"^[A-Za-z0-9\-\.]{1,64}$"),
-            code: re(r"^[^\s]+( [^\s]+)*$"),
-            oid: re(r"^urn:oid:[0-2](\.(0|[1-9][0-9]*))+$"),
-            uuid: re(r"^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
-            base64: re(r"^(\s*([0-9a-zA-Z+/=]){4}\s*)+$"),
-            decimal: re(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$"),
-            integer: re(r"^-?([0]|([1-9][0-9]*))$"),
-        }
+        let re = |s: &str| {
+            Regex::new(s).map_err(|e| format!("internal error: a FHIR primitive pattern: {e}"))
+        };
+        Ok(Patterns {
+            date: re(r"^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1]))?)?$")?,
+            date_time: re(r"^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])(T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00)))?)?)?$")?,
+            instant: re(r"^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)-(0[1-9]|1[0-2])-(0[1-9]|[1-2][0-9]|3[0-1])T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))$")?,
+            time: re(r"^([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?$")?,
+            id: re(r"^[A-Za-z0-9\-\.]{1,64}$")?,
+            code: re(r"^[^\s]+( [^\s]+)*$")?,
+            oid: re(r"^urn:oid:[0-2](\.(0|[1-9][0-9]*))+$")?,
+            uuid: re(r"^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")?,
+            base64: re(r"^(\s*([0-9a-zA-Z+/=]){4}\s*)+$")?,
+            decimal: re(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$")?,
+            integer: re(r"^-?([0]|([1-9][0-9]*))$")?,
+        })
     })
+    .as_ref()
+    .map_err(Clone::clone)
 }
 
 /// Checks a primitive's JSON value; returns a message describing the first problem.
 /// `raw_number` is the number as written in the source (to keep decimal precision).
 pub fn check(type_code: &str, value: &Value) -> Result<(), String> {
-    let p = patterns();
+    let p = patterns()?;
     match type_code {
         "boolean" => match value {
             Value::Bool(_) => Ok(()),
@@ -141,7 +147,7 @@ fn kind(v: &Value) -> &'static str {
 }
 
 fn check_string(type_code: &str, s: &str) -> Result<(), String> {
-    let p = patterns();
+    let p = patterns()?;
     let ok = |good: bool, what: &str| {
         if good {
             Ok(())
@@ -219,7 +225,13 @@ fn truncate(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
     use serde_json::json;
+
+    #[test]
+    fn every_constant_pattern_compiles() {
+        assert!(patterns().is_ok(), "{:?}", patterns().err());
+    }
 
     #[test]
     fn primitive_rules() {

@@ -13,6 +13,8 @@
 //! without a sidecar fails. Each file is a test of its own (`cargo test --test
 //! invalid_cases -- cardinality`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+// A test program: it reports what it could not check on the terminal.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod common;
 

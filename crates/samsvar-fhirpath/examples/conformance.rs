@@ -10,6 +10,9 @@
 //! in the given directories. When the suite is absent it says so and exits 0: this is a
 //! measurement, not part of `cargo test`. Set `VERBOSE=1` to list every failure.
 
+// A command-line program: its results go to the terminal.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 #[path = "support/suite.rs"]
 mod suite;
 

@@ -23,7 +23,6 @@
 
 pub mod event;
 pub mod fold;
-pub mod issue;
 mod outcome;
 pub mod plan;
 mod problem;
@@ -34,12 +33,13 @@ mod walk;
 
 pub use event::{Event, StepOwner};
 pub use fold::{Fold, roll_up};
-pub use issue::Issue;
 pub use outcome::Outcome;
 pub use plan::{GroupPlan, PlanItem, SuitePlan, TestPlan, total_tests};
 pub use problem::first_problem;
 pub use record::*;
 pub use redact::Redactor;
 pub use redact::WireMessage;
+/// Findings attached to assertions are the one diagnostic model of samsvar.
+pub use samsvar_diagnostics::{Diagnostic, PayloadLocation, Severity};
 pub use sink::{CollectingSink, EventSink, Fanout, NullSink};
 pub use walk::{TestEntry, Tests};

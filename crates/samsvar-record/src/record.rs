@@ -5,14 +5,14 @@
 //! Secrets are redacted (by [`crate::Redactor`]) before values are put into these types.
 
 use crate::Outcome;
-use crate::issue::Issue;
 use bytes::Bytes;
+use samsvar_diagnostics::Diagnostic;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// Version of the run record format. The minor number grows with members a reader of
 /// the same major version may ignore; the major number with incompatible changes.
-pub const RECORD_FORMAT_VERSION: &str = "1.1";
+pub const RECORD_FORMAT_VERSION: &str = "2.0";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
@@ -223,9 +223,11 @@ pub struct AssertionRecord {
     pub actual: Option<String>,
     /// Extra explanation (e.g. a FHIRPath evaluation error).
     pub message: Option<String>,
-    /// Structured findings, e.g. validator issues for `conforms_to`.
+    /// Structured findings: FHIR validator issues for `conforms_to`, JSON Schema errors,
+    /// XDS metadata rule findings. Each is a payload [`Diagnostic`] (typed severity, rule
+    /// id, JSON pointer / FHIRPath expression / XPath, optional line and column).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub issues: Vec<Issue>,
+    pub issues: Vec<Diagnostic>,
 }
 
 /// One request/response pair as exchanged (after redaction).

@@ -2,7 +2,7 @@
 //! (`classname` = suite id + group path), with `<failure>`, `<error>` and `<skipped>`
 //! carrying expected vs actual and the suite location.
 
-use crate::ReportError;
+use crate::{ReportError, issue_text};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use samsvar_record::{Outcome, RunRecord, StepRecord, SuiteRecord, TestRecord};
@@ -183,7 +183,7 @@ fn details(steps: &[StepRecord]) -> String {
                 let _ = writeln!(out, "    message:  {m}");
             }
             for i in a.issues.iter().take(20) {
-                let _ = writeln!(out, "    - {} at {}: {}", i.severity, i.location, i.message);
+                let _ = writeln!(out, "    - {} {}", i.severity, issue_text(i));
             }
             let _ = writeln!(out, "    at {}", a.location);
         }

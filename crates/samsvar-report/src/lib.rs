@@ -37,3 +37,12 @@ pub fn write(path: &Path, text: &str) -> Result<(), ReportError> {
         source,
     })
 }
+
+/// `Patient.birthDate: "17.05.1984" is not a valid date`: a finding as the terminal and
+/// JUnit list it under a failed assertion (payload place, then message).
+pub(crate) fn issue_text(d: &samsvar_record::Diagnostic) -> String {
+    match d.payload().map(ToString::to_string) {
+        Some(at) if !at.is_empty() => format!("{at}: {}", d.message),
+        _ => d.message.clone(),
+    }
+}

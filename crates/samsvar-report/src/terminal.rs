@@ -2,6 +2,7 @@
 //! expected vs actual and its suite location, a summary table and the verdict.
 //! Styling (ANSI colour) is the caller's choice; rendering without it is plain text.
 
+use crate::issue_text;
 use samsvar_record::{AssertionRecord, Outcome, RunRecord, StepRecord, SuiteRecord, Summary};
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -230,11 +231,7 @@ fn assertion_details(style: &Style, a: &AssertionRecord, out: &mut String) {
     }
     const SHOWN: usize = 10;
     for i in a.issues.iter().take(SHOWN) {
-        let _ = writeln!(
-            out,
-            "        - {} {}: {}",
-            i.severity, i.location, i.message
-        );
+        let _ = writeln!(out, "        - {} {}", i.severity, issue_text(i));
     }
     if a.issues.len() > SHOWN {
         let _ = writeln!(out, "        … and {} more", a.issues.len() - SHOWN);

@@ -1,46 +1,29 @@
-//! Findings of other crates' checkers as the record's [`Issue`]s: JSON Schema errors and
-//! XDS metadata rule findings. The one place to adapt when the record carries the
-//! unified diagnostic instead (FHIR profile issues arrive through
-//! [`crate::ProfileValidator`], already as `Issue`s).
+//! JSON Schema errors as the record's [`Diagnostic`]s. The other checkers already speak
+//! the one diagnostic model: XDS metadata rules return `Diagnostic`s and FHIR profile
+//! issues arrive through [`crate::ProfileValidator`] as `Diagnostic`s.
 
-use samsvar_record::Issue;
-use samsvar_xds::validate::Diagnostic;
+use samsvar_diagnostics::{Diagnostic, PayloadLocation};
 
-/// JSON Schema errors; the location is the instance's JSON pointer (`/` for the root).
+/// The rule id of every `json_schema` finding. The keyword that failed is in the message
+/// (and in `schema_path`, which is the suite author's file, not the payload).
+pub const JSON_SCHEMA_RULE: &str = "json-schema";
+
+/// JSON Schema errors, each located by the instance's JSON pointer (`""` is the root).
 pub fn from_schema_errors<'a>(
     errors: impl Iterator<Item = jsonschema::ValidationError<'a>>,
-) -> Vec<Issue> {
+) -> Vec<Diagnostic> {
     errors
-        .map(|err| Issue {
-            severity: "error".to_string(),
-            location: {
-                let p = err.instance_path.to_string();
-                if p.is_empty() { "/".to_string() } else { p }
-            },
-            message: err.to_string(),
-            rule: None,
+        .map(|err| {
+            let at = PayloadLocation::pointer(err.instance_path.to_string());
+            Diagnostic::error(JSON_SCHEMA_RULE, at, err.to_string())
         })
         .collect()
 }
 
-/// XDS metadata findings; the location carries line and column when the rule knows them.
-pub fn from_xds(findings: &[Diagnostic]) -> Vec<Issue> {
-    findings
-        .iter()
-        .map(|f| {
-            let path = f
-                .payload()
-                .and_then(samsvar_diagnostics::PayloadLocation::path)
-                .unwrap_or_default();
-            Issue {
-                severity: f.severity.as_str().to_string(),
-                location: match f.position() {
-                    Some(p) => format!("{path} ({}:{})", p.line, p.col),
-                    None => path.to_string(),
-                },
-                message: f.message.clone(),
-                rule: Some(f.rule.to_string()),
-            }
-        })
-        .collect()
+/// `/name/0` for a pointer, `the document root` for the root, as shown in `actual`.
+pub fn place(d: &Diagnostic) -> String {
+    match d.payload().map(ToString::to_string) {
+        Some(at) if !at.is_empty() => at,
+        _ => "the document root".to_string(),
+    }
 }

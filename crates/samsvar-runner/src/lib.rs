@@ -1,6 +1,6 @@
 //! Executes suites against targets: transports, variables, captures, assertions,
-//! concurrency, timeouts and limits. Emits [`Event`]s, never prints, and returns the
-//! run record its events fold into (`samsvar-record`).
+//! concurrency, timeouts and limits. Emits [`Event`](samsvar_record::Event)s, never
+//! prints, and returns the run record its events fold into (`samsvar-record`).
 //!
 //! ```ignore
 //! let runner = Runner::new(RunOptions::new(new_run_id()));

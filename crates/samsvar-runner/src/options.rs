@@ -1,7 +1,7 @@
 //! Run-wide settings and what the run binds to (targets, inputs, secrets).
 
 use indexmap::IndexMap;
-use samsvar_record::{Issue, Redactor};
+use samsvar_record::{Diagnostic, Redactor};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
@@ -72,10 +72,16 @@ pub fn default_jobs() -> usize {
 ///
 /// `samsvar-fhir` supplies the implementation; the runner only asks it.
 pub trait ProfileValidator: Send + Sync {
-    /// Validates `resource` against the profile with canonical URL `profile`.
-    /// `Ok` carries every issue found (an `error`-severity issue fails the assertion);
+    /// Validates `resource`, parsed from the response body `text`, against the profile
+    /// with canonical URL `profile`. `Ok` carries every issue found (an `error`-severity
+    /// issue fails the assertion), located in `text` by line and column where possible;
     /// `Err` means validation could not be done (unknown profile, …).
-    fn validate(&self, resource: &Value, profile: &str) -> Result<Vec<Issue>, String>;
+    fn validate(
+        &self,
+        resource: &Value,
+        text: &[u8],
+        profile: &str,
+    ) -> Result<Vec<Diagnostic>, String>;
 }
 
 /// A target bound to a base URL.

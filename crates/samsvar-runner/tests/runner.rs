@@ -407,29 +407,80 @@ async fn not_json_errors_and_profile_validation_is_named() {
     );
 }
 
-#[tokio::test]
+/// How many requests a server is handling now, how many it has finished, and the most
+/// it ever handled at once.
+#[derive(Default)]
+struct InFlight {
+    now_and_done: std::sync::Mutex<(usize, usize)>,
+    changed: tokio::sync::Notify,
+    most: std::sync::atomic::AtomicUsize,
+}
+
+impl InFlight {
+    fn change(&self, f: impl FnOnce(&mut (usize, usize))) -> (usize, usize) {
+        let mut state = self.now_and_done.lock().unwrap();
+        f(&mut state);
+        self.most
+            .fetch_max(state.0, std::sync::atomic::Ordering::SeqCst);
+        self.changed.notify_waiters();
+        *state
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jobs_bound_concurrency() {
-    // Four tests of 300 ms each: with two jobs they take about 600 ms, not 300 or 1200.
+    // A counting test, not a timed one: each request is held until as many requests are
+    // in flight as the bound allows (or as are left), so a runner honouring `--jobs 2`
+    // reaches exactly 2; a held request also lingers briefly after that, so a runner
+    // that ignored the bound would be seen with more than 2 at once.
+    const JOBS: usize = 2;
+    const TESTS: usize = 6;
+    let gauge = std::sync::Arc::new(InFlight::default());
     let router = Router::new().route(
         "/wait",
-        get(|| async {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            "ok"
+        get({
+            let gauge = gauge.clone();
+            move || {
+                let gauge = gauge.clone();
+                async move {
+                    gauge.change(|s| s.0 += 1);
+                    loop {
+                        let woken = gauge.changed.notified();
+                        let (now, done) = gauge.change(|_| {});
+                        if now >= JOBS.min(TESTS - done) {
+                            break;
+                        }
+                        // A guard against hanging if the runner never sends a second
+                        // request; the assertion on `most` then fails.
+                        if tokio::time::timeout(Duration::from_secs(4), woken)
+                            .await
+                            .is_err()
+                        {
+                            break;
+                        }
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    gauge.change(|s| {
+                        s.0 -= 1;
+                        s.1 += 1;
+                    });
+                    "ok"
+                }
+            }
         }),
     );
     let url = serve(router).await;
     let mut yaml = format!("{HEAD}tests:\n");
-    for i in 0..4 {
+    for i in 0..TESTS {
         yaml.push_str(&format!(
             "  - id: t{i}\n    steps:\n      - request: GET {{{{web}}}}/wait\n"
         ));
     }
-    // Loaded once before timing: the first load in a process compiles the suite schema.
-    let _ = load(&yaml);
-    let started = std::time::Instant::now();
-    let (record, _) = run(&yaml, &url, |o| o.jobs = 2).await;
-    let took = started.elapsed();
-    assert_eq!(record.summary.passed, 4);
-    assert!(took >= Duration::from_millis(590), "{took:?}");
-    assert!(took < Duration::from_millis(1150), "{took:?}");
+    let (record, _) = run(&yaml, &url, |o| o.jobs = JOBS).await;
+    assert_eq!(record.summary.passed, TESTS);
+    assert_eq!(
+        gauge.most.load(std::sync::atomic::Ordering::SeqCst),
+        JOBS,
+        "the most requests in flight at once"
+    );
 }

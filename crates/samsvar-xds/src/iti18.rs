@@ -103,7 +103,7 @@ fn quote_single(v: &str) -> String {
     }
 }
 
-/// Split a stored query parameter value into its items: `'a'` → [a]; `('a','b')` → [a, b].
+/// Split a stored query parameter value into its items: `'a'` → `[a]`; `('a','b')` → `[a, b]`.
 pub fn parse_param_values(raw: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     for v in raw {

@@ -11,6 +11,8 @@
 //! The servers come from `scripts/interop/install.sh` (run by `.ci/run`). When they are
 //! missing the tests say so loudly; with SAMSVAR_REQUIRE_INTEROP=1 (CI) that is a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+// A test program: it reports what it could not check on the terminal.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod common;
 #[path = "common/interop.rs"]

@@ -62,10 +62,10 @@ fn conforms_to_passes_valid_and_fails_invalid_resources_with_the_validator_issue
         .collect();
     assert!(
         issues.iter().any(|i| i["severity"] == "error"
-            && i["location"]
+            && i["rule"].as_str().is_some_and(|r| !r.is_empty())
+            && i["location"]["payload"]["expression"]
                 .as_str()
-                .unwrap()
-                .contains("Patient.birthDate")),
+                .is_some_and(|e| e.contains("Patient.birthDate"))),
         "the run record keeps the validator's issues: {text}"
     );
 }

@@ -1,6 +1,7 @@
 //! A hostile server that echoes every credential it gets, in every encoding a server
-//! or URL gives a value: the static bearer token, the OAuth access token it issued and
-//! the client secret it was sent. No output of the run (stdout, stderr, run.json,
+//! or URL gives a value: the static bearer token, the OAuth access token it issued, the
+//! client secret it was sent, and for a `private_key_jwt` + DPoP target the client
+//! assertion, the DPoP-bound access token and every DPoP proof. No output of the run (stdout, stderr, run.json,
 //! evidence.json, junit.xml, the journal, the TestReports, report.html, the exchange
 //! files) may contain any of them in any of those spellings, and the evidence must say
 //! where it redacted.
@@ -20,6 +21,18 @@ use std::process::Command;
 const BEARER: &str = "bt_Q8/x+y=z-static-bearer-0815";
 const ACCESS: &str = "at_Zq9/LkX+3w==-issued-access-token";
 const CLIENT_SECRET: &str = "cs_p@ss/w0rd+&\"<'>-client-secret";
+const DPOP_ACCESS: &str = "dp_Rk2/Pq+9v==-dpop-bound-access-token";
+
+/// Every credential the DPoP target's servers received: the client assertion (token
+/// request form) and the DPoP proofs (token and resource requests). The test looks
+/// for each of them in every output.
+static RECEIVED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+fn remember(value: &str) {
+    if !value.is_empty() {
+        RECEIVED.lock().unwrap().push(value.to_string());
+    }
+}
 
 /// Every spelling of `v` the server sends back (and the test looks for).
 fn spellings(v: &str) -> Vec<String> {
@@ -104,13 +117,35 @@ fn echo(values: &[&str]) -> Response {
     (StatusCode::OK, headers, text).into_response()
 }
 
-fn bearer_of(headers: &HeaderMap) -> String {
+/// The credential of an `Authorization: <scheme> <credential>` header, or `""`.
+fn credential_of(headers: &HeaderMap, scheme: &str) -> String {
     headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|v| v.strip_prefix(scheme))
+        .and_then(|v| v.strip_prefix(' '))
         .unwrap_or("")
         .to_string()
+}
+
+fn bearer_of(headers: &HeaderMap) -> String {
+    credential_of(headers, "Bearer")
+}
+
+/// A token endpoint's answers: the token it issues, or `invalid_client`.
+fn issue_token(access_token: &str, token_type: &str) -> Response {
+    (
+        [("content-type", "application/json")],
+        serde_json::json!({
+            "access_token": access_token, "token_type": token_type, "expires_in": 3600
+        })
+        .to_string(),
+    )
+        .into_response()
+}
+
+fn invalid_client(status: StatusCode) -> Response {
+    (status, "{\"error\":\"invalid_client\"}").into_response()
 }
 
 /// A resource server that echoes the token it receives (and, hostile, also the client
@@ -131,17 +166,9 @@ fn hostile() -> Router {
                 let expected: String =
                     url::form_urlencoded::byte_serialize(CLIENT_SECRET.as_bytes()).collect();
                 if basic != format!("vendor:{expected}") {
-                    return (StatusCode::UNAUTHORIZED, "{\"error\":\"invalid_client\"}")
-                        .into_response();
+                    return invalid_client(StatusCode::UNAUTHORIZED);
                 }
-                (
-                    [("content-type", "application/json")],
-                    serde_json::json!({
-                        "access_token": ACCESS, "token_type": "Bearer", "expires_in": 3600
-                    })
-                    .to_string(),
-                )
-                    .into_response()
+                issue_token(ACCESS, "Bearer")
             }),
         )
         .route(
@@ -151,6 +178,50 @@ fn hostile() -> Router {
                 echo(&[&token, CLIENT_SECRET])
             }),
         )
+}
+
+/// An authorization server for `private_key_jwt` with DPoP, issuing `DPOP_ACCESS`, and
+/// a resource server that echoes the access token, its DPoP proof and the client
+/// assertion the authorization server was sent.
+fn hostile_dpop() -> Router {
+    Router::new()
+        .route(
+            "/token",
+            post(|headers: HeaderMap, form: String| async move {
+                let assertion = url::form_urlencoded::parse(form.as_bytes())
+                    .find(|(k, _)| k == "client_assertion")
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default();
+                remember(&assertion);
+                remember(dpop_of(&headers));
+                if assertion.is_empty() || dpop_of(&headers).is_empty() {
+                    return invalid_client(StatusCode::BAD_REQUEST);
+                }
+                issue_token(DPOP_ACCESS, "DPoP")
+            }),
+        )
+        .route(
+            "/api/echo",
+            get(|headers: HeaderMap| async move {
+                let token = credential_of(&headers, "DPoP");
+                let proof = dpop_of(&headers).to_string();
+                remember(&proof);
+                let assertion = RECEIVED
+                    .lock()
+                    .unwrap()
+                    .first()
+                    .cloned()
+                    .unwrap_or_default();
+                echo(&[&token, &proof, &assertion])
+            }),
+        )
+}
+
+fn dpop_of(headers: &HeaderMap) -> &str {
+    headers
+        .get("dpop")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
 }
 
 async fn serve(router: Router) -> String {
@@ -170,6 +241,8 @@ targets:
   bearer:
     kind: http
   oauth:
+    kind: http
+  jwt:
     kind: http
 tests:
   - id: bearer-echo
@@ -195,6 +268,19 @@ tests:
           - status: 200
           - fhirpath: { expr: echo_0_0, equals: "something else" }
           - fhirpath: { expr: echo_1_0, equals: "something else" }
+  - id: dpop-echo
+    steps:
+      - request:
+          method: GET
+          url: "{{jwt}}/echo"
+          target: jwt
+        capture:
+          echoed_proof: { fhirpath: echo_1_0 }
+        assert:
+          - status: 200
+          - fhirpath: { expr: echo_0_0, equals: "something else" }
+          - fhirpath: { expr: echo_1_0, equals: "something else" }
+          - fhirpath: { expr: echo_2_0, equals: "something else" }
 "#;
 
 fn every_file(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
@@ -211,7 +297,14 @@ async fn echoed_credentials_reach_no_output_in_any_spelling() {
     ))
     .await;
     let oauth_base = serve(hostile()).await;
+    let jwt_base = serve(hostile_dpop()).await;
     let dir = tempfile::tempdir().unwrap();
+    let keygen = Command::new(env!("CARGO_BIN_EXE_samsvar"))
+        .current_dir(dir.path())
+        .args(["keygen", "--out", "client.pem", "--alg", "es256"])
+        .output()
+        .unwrap();
+    assert!(keygen.status.success(), "{keygen:?}");
     std::fs::create_dir_all(dir.path().join("suite")).unwrap();
     std::fs::write(dir.path().join("suite/suite.yaml"), SUITE).unwrap();
     let config = format!(
@@ -231,6 +324,16 @@ type = "client_credentials"
 client_id = "vendor"
 client_secret = {{ env = "E2E_CLIENT_SECRET" }}
 token_url = "{oauth_base}/token"
+
+[targets.jwt]
+url = "{jwt_base}/api"
+
+[targets.jwt.auth]
+type = "private_key_jwt"
+client_id = "vendor-jwt"
+key_file = "client.pem"
+token_url = "{jwt_base}/token"
+dpop = {{ alg = "ES256" }}
 "#
     );
     std::fs::write(dir.path().join("samsvar.toml"), config).unwrap();
@@ -279,7 +382,18 @@ token_url = "{oauth_base}/token"
         .collect();
     outputs.push(("stdout".into(), stdout.into_bytes()));
     outputs.push(("stderr".into(), stderr.into_bytes()));
-    for secret in [BEARER, ACCESS, CLIENT_SECRET] {
+    let received = RECEIVED.lock().unwrap().clone();
+    // The client assertion, the proof of the token request and at least one of the
+    // resource request: each one a credential samsvar obtained while running.
+    assert!(received.len() >= 3, "{received:?}");
+    let mut secrets = vec![
+        BEARER.to_string(),
+        ACCESS.to_string(),
+        CLIENT_SECRET.to_string(),
+        DPOP_ACCESS.to_string(),
+    ];
+    secrets.extend(received);
+    for secret in &secrets {
         let mut needles = spellings(secret);
         needles.push(wrapped(secret));
         for (name, bytes) in &outputs {

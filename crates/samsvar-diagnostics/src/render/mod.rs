@@ -7,7 +7,7 @@ mod outcome;
 pub use json::{render_json, to_json};
 pub use outcome::{RULE_EXTENSION, operation_outcome};
 
-use crate::{Diagnostic, Location, PayloadLocation, SourceMap, Span};
+use crate::{Diagnostic, Location, SourceMap, Span};
 use std::fmt::Write;
 
 /// Renders one diagnostic the way compilers do:
@@ -29,7 +29,7 @@ pub fn render(map: &SourceMap, d: &Diagnostic) -> String {
     match &d.location {
         Location::Source(span) => source_snippet(&mut out, map, *span, d.hint.as_deref()),
         Location::Payload(p) => {
-            let at = payload_place(p);
+            let at = p.to_string();
             if !at.is_empty() {
                 let _ = writeln!(out, "  --> {at}");
             }
@@ -72,18 +72,6 @@ fn source_snippet(out: &mut String, map: &SourceMap, span: Span, hint: Option<&s
     }
 }
 
-/// `Patient.name[0] (line 3, col 5)`: the path and position of a payload location.
-fn payload_place(p: &PayloadLocation) -> String {
-    let mut at = p.path().unwrap_or_default().to_string();
-    if let Some(pos) = p.position {
-        if !at.is_empty() {
-            at.push(' ');
-        }
-        let _ = write!(at, "(line {}, col {})", pos.line, pos.col);
-    }
-    at
-}
-
 /// Renders many diagnostics separated by blank lines, followed by a count line.
 pub fn render_all(map: &SourceMap, diags: &[Diagnostic]) -> String {
     let mut out = String::new();
@@ -100,7 +88,7 @@ pub fn render_all(map: &SourceMap, diags: &[Diagnostic]) -> String {
 pub fn render_concise(map: &SourceMap, d: &Diagnostic) -> String {
     let at = match &d.location {
         Location::Source(span) => map.location(*span),
-        Location::Payload(p) => payload_place(p),
+        Location::Payload(p) => p.to_string(),
     };
     let mut line = String::new();
     if !at.is_empty() {
@@ -131,7 +119,7 @@ pub fn count_line(diags: &[Diagnostic]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{LineCol, Span};
+    use crate::{LineCol, PayloadLocation, Span};
 
     fn suite_map() -> (SourceMap, Diagnostic) {
         let mut map = SourceMap::new();

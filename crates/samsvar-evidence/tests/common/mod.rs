@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use bytes::Bytes;
+use samsvar_diagnostics::{IssueType, LineCol};
 use samsvar_record::*;
 
 pub fn body(media: &str, text: &str) -> Body {
@@ -66,6 +67,35 @@ pub fn assertion(
         message: None,
         issues: vec![],
     }
+}
+
+/// A failed `conforms_to` with two validator findings: an error located by FHIRPath
+/// expression, JSON pointer and line/column, and a warning by expression only.
+fn conforms_to_failure() -> AssertionRecord {
+    let mut a = assertion(
+        "conforms_to",
+        "body conforms to http://hl7.org/fhir/StructureDefinition/Bundle",
+        35,
+        Outcome::Fail,
+        "conforms to http://hl7.org/fhir/StructureDefinition/Bundle",
+        "1 error(s)",
+    );
+    let mut at = PayloadLocation::expression("Bundle.type");
+    at.pointer = Some("/type".into());
+    a.issues = vec![
+        Diagnostic::error(
+            "code-invalid",
+            at.with_position(Some(LineCol::new(3, 11))),
+            "'dokument' is not in the required value set bundle-type",
+        )
+        .with_issue_type(IssueType::CodeInvalid),
+        Diagnostic::warning(
+            "dom-6",
+            PayloadLocation::expression("Bundle"),
+            "constraint failed: dom-6: A resource should have narrative",
+        ),
+    ];
+    a
 }
 
 pub fn step(
@@ -179,6 +209,7 @@ pub fn sample_events(secret: Option<&str>) -> Vec<Event> {
         )),
         vec![
             assertion("status", "status is 201", 33, Outcome::Fail, "201", "400"),
+            conforms_to_failure(),
             assertion(
                 "fhirpath",
                 "Bundle.identifier.exists()",

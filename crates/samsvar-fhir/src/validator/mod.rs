@@ -217,9 +217,20 @@ impl Validator {
             Ok(v) => v,
             Err(e) => return source_failure(&e),
         };
-        let (mut issues, steps) = self.walk(&value, profile);
+        self.validate_parsed_text(&value, bytes, profile)
+    }
+
+    /// Validates a resource already parsed from `text` (the runner has parsed the
+    /// response body once for all assertions); issues carry line and column in `text`.
+    pub fn validate_parsed_text(
+        &self,
+        resource: &Value,
+        text: &[u8],
+        profile: Option<&str>,
+    ) -> ValidationReport {
+        let (mut issues, steps) = self.walk(resource, profile);
         let wanted: Vec<Vec<source::Step>> = steps.into_iter().take(MAX_LOCATED_ISSUES).collect();
-        for (issue, pos) in issues.iter_mut().zip(source::locate_all(bytes, &wanted)) {
+        for (issue, pos) in issues.iter_mut().zip(source::locate_all(text, &wanted)) {
             if let Some(location) = issue.payload_mut() {
                 location.position = pos;
             }

@@ -132,7 +132,12 @@ impl Redactor {
             self.option(&mut a.message);
             for issue in &mut a.issues {
                 self.string(&mut issue.message);
-                self.string(&mut issue.location);
+                self.option(&mut issue.hint);
+                if let Some(at) = issue.payload_mut() {
+                    self.option(&mut at.expression);
+                    self.option(&mut at.xpath);
+                    self.option(&mut at.pointer);
+                }
             }
         }
     }

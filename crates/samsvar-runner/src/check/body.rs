@@ -94,12 +94,12 @@ pub fn json_schema(
     let issues = findings::from_schema_errors(validator.iter_errors(json));
     let actual = match issues.as_slice() {
         [] => "valid".to_string(),
-        [one] => format!("1 error: {} at {}", one.message, one.location),
+        [one] => format!("1 error: {} at {}", one.message, findings::place(one)),
         [first, ..] => format!(
             "{} errors; first: {} at {}",
             issues.len(),
             first.message,
-            first.location
+            findings::place(first)
         ),
     };
     Verdict::check(issues.is_empty(), expected, actual).with_issues(issues)
@@ -114,7 +114,7 @@ pub fn conforms_to(ctx: &RunContext<'_>, profile: &str, view: &dyn ResponseView)
         Ok(j) => j,
         Err(e) => return Verdict::not_json(expected, &e),
     };
-    match validator.validate(json, profile) {
+    match validator.validate(json, view.text().as_bytes(), profile) {
         Ok(issues) => {
             let errors = issues.iter().filter(|i| i.is_error()).count();
             let actual = if errors == 0 {

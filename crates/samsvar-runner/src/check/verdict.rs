@@ -3,7 +3,7 @@
 use super::view::NotJson;
 use crate::caches::Caches;
 use crate::vars::Scope;
-use samsvar_record::{Issue, Outcome};
+use samsvar_record::{Diagnostic, Outcome};
 use samsvar_suite::model::ValueCheck;
 
 /// The result of one check: outcome, expected vs actual, an explanation, findings.
@@ -13,7 +13,7 @@ pub struct Verdict {
     pub expected: Option<String>,
     pub actual: Option<String>,
     pub message: Option<String>,
-    pub issues: Vec<Issue>,
+    pub issues: Vec<Diagnostic>,
 }
 
 impl Verdict {
@@ -50,7 +50,7 @@ impl Verdict {
         }
     }
 
-    pub fn with_issues(mut self, issues: Vec<Issue>) -> Self {
+    pub fn with_issues(mut self, issues: Vec<Diagnostic>) -> Self {
         self.issues = issues;
         self
     }

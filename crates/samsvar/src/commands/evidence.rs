@@ -2,29 +2,14 @@
 //! (evidence.json, bodies, TestReports, report.html, signature) after it.
 
 use crate::cli::RunArgs;
+use crate::commands::signer::load_signer;
 use crate::config::Config;
+use samsvar_evidence::BundleOptions;
 use samsvar_evidence::declaration::{DeclarationConfig, check_mandatory};
 use samsvar_evidence::journal::{Journal, JournalHeader, JournalSink};
-use samsvar_evidence::{BundleOptions, Signer, load_signing_key};
 use samsvar_record::{Redactor, RunRecord, ToolInfo};
 use std::path::Path;
 use std::sync::Arc;
-
-/// Loads a signing key and optional x5c chain; errors are usage errors.
-pub fn load_signer(key: Option<&Path>, cert: Option<&Path>) -> anyhow::Result<Option<Signer>> {
-    let Some(key) = key else { return Ok(None) };
-    let key = load_signing_key(key)?;
-    let chain = match cert {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| anyhow::anyhow!("failed to read {}: {e}", path.display()))?;
-            samsvar_evidence::certs::parse_pem_certs(&text)
-                .map_err(|e| anyhow::anyhow!("failed to read {}: {e}", path.display()))?
-        }
-        None => Vec::new(),
-    };
-    Ok(Some(Signer { key, chain }))
-}
 
 /// Everything the bundle needs, prepared (and checked) before the run starts.
 pub struct EvidenceHook {

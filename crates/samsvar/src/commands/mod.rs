@@ -7,6 +7,7 @@ mod profiles;
 pub(crate) mod report;
 mod run;
 mod serve;
+mod signer;
 mod suites;
 pub(crate) mod validate;
 mod validate_xds;

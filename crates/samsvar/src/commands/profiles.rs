@@ -2,8 +2,7 @@
 
 use samsvar_fhir::Validator;
 use samsvar_fhir::package::Cache;
-use samsvar_fhir::validator::expression_of;
-use samsvar_record::Issue;
+use samsvar_record::Diagnostic;
 use samsvar_runner::ProfileValidator;
 use samsvar_suite::Loaded;
 use samsvar_suite::model::{AssertionKind, Group, Item, Step};
@@ -16,23 +15,21 @@ pub struct FhirProfiles {
 }
 
 impl ProfileValidator for FhirProfiles {
-    fn validate(&self, resource: &Value, profile: &str) -> Result<Vec<Issue>, String> {
+    fn validate(
+        &self,
+        resource: &Value,
+        text: &[u8],
+        profile: &str,
+    ) -> Result<Vec<Diagnostic>, String> {
         if !self.validator.definitions().has_structure(profile) {
             return Err(format!(
                 "unknown profile {profile}: install the package that defines it (`--package ID@VERSION`)"
             ));
         }
-        let report = self.validator.validate(resource, Some(profile));
-        Ok(report
-            .issues
-            .into_iter()
-            .map(|i| Issue {
-                severity: i.severity.as_str().to_string(),
-                location: expression_of(&i).to_string(),
-                message: i.message,
-                rule: Some(i.rule.into_owned()),
-            })
-            .collect())
+        let report = self
+            .validator
+            .validate_parsed_text(resource, text, Some(profile));
+        Ok(report.issues)
     }
 }
 

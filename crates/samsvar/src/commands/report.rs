@@ -1,7 +1,7 @@
 //! `samsvar report finalize DIR`: build the evidence bundle from a run's journal after
 //! the run was interrupted (kill -9, power loss). The bundle is marked incomplete.
 
-use crate::commands::evidence::load_signer;
+use crate::commands::signer::load_signer;
 use crate::exit::Exit;
 use clap::{Args, Subcommand};
 use samsvar_evidence::{BundleOptions, finalize_from_journal};

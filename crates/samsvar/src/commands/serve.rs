@@ -20,6 +20,8 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<Exit> {
 }
 
 async fn run(selection: Selection, args: ServeArgs) -> anyhow::Result<Exit> {
+    let stop =
+        stop_signals().map_err(|e| anyhow::anyhow!("failed to install the Ctrl-C handler: {e}"))?;
     let started = if args.require_auth || args.tls_dir.is_some() {
         start_secured(selection, &args).await
     } else {
@@ -52,7 +54,7 @@ async fn run(selection: Selection, args: ServeArgs) -> anyhow::Result<Exit> {
         eprintln!("samsvar-sim defects: {}", args.defects.join(", "));
     }
     eprintln!("press Ctrl-C to stop");
-    wait_for_stop_signal().await;
+    stop.await;
     eprintln!("samsvar-sim stopping");
     handle.shutdown().await;
     Ok(Exit::Ok)
@@ -139,17 +141,28 @@ async fn start_secured(
 }
 
 /// Ctrl-C everywhere; SIGTERM too on Unix (containers and process managers send it).
-async fn wait_for_stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
+///
+/// The handlers are registered when this is called, not when the returned future is
+/// first polled: `run` calls it before it starts the servers, so a signal sent as soon as
+/// "press Ctrl-C" is printed is caught. Registered later, such a signal met the default
+/// action and the process died by the signal instead of stopping and exiting 0.
+#[cfg(unix)]
+fn stop_signals() -> std::io::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
-    }
-    let _ = tokio::signal::ctrl_c().await;
+    })
+}
+
+#[cfg(windows)]
+fn stop_signals() -> std::io::Result<impl Future<Output = ()>> {
+    let mut ctrl_c = tokio::signal::windows::ctrl_c()?;
+    Ok(async move {
+        ctrl_c.recv().await;
+    })
 }

@@ -4,7 +4,6 @@
 use super::reply::{Reply, Sent, document_count, status_of};
 use crate::check::Verdict;
 use crate::context::RunContext;
-use crate::findings;
 use crate::vars::Scope;
 use samsvar_record::{AssertionRecord, Outcome};
 use samsvar_suite::model::{Step, Template, XdsAssertion};
@@ -91,25 +90,22 @@ fn metadata_valid(sent: &Sent, reply: &Reply) -> (&'static str, String, Verdict)
         }
         _ => Vec::new(),
     };
-    let errors: Vec<_> = findings
+    let errors = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
-        .collect();
-    let mut v = Verdict::check(
-        errors.is_empty(),
-        "no rule errors",
-        format!(
-            "{} error(s), {} warning(s)",
-            errors.len(),
-            findings.len() - errors.len()
-        ),
-    )
-    .with_issues(findings::from_xds(&findings));
-    let shown: Vec<String> = errors
+        .count();
+    let shown: Vec<String> = findings
         .iter()
+        .filter(|f| f.severity == Severity::Error)
         .take(3)
         .map(|f| format!("[{}] {}", f.rule, f.message))
         .collect();
+    let mut v = Verdict::check(
+        errors == 0,
+        "no rule errors",
+        format!("{errors} error(s), {} warning(s)", findings.len() - errors),
+    )
+    .with_issues(findings);
     if !shown.is_empty() {
         v.message = Some(shown.join("; "));
     }
