@@ -216,6 +216,16 @@ pub async fn transaction(
         }
         plan.push(planned);
     }
+    // A `urn:uuid:` reference names an entry of this Bundle (R4 bundle.html#references); one
+    // that names none cannot be resolved, and MHD ITI-65 requires the Binary an
+    // attachment.url points at to be in the Bundle.
+    for (n, p) in plan.iter().enumerate() {
+        if let Some(missing) = dangling(&p.resource, &ids) {
+            return Err(invalid(format!(
+                "failed to process entry {n}: `{missing}` names no entry of the Bundle"
+            )));
+        }
+    }
     let base = base_url(&headers, &uri, MOUNT);
     let mut answers = Vec::with_capacity(plan.len());
     for mut p in plan {
@@ -330,6 +340,25 @@ fn rewrite_references(
             _ => {}
         }
     }
+}
+
+/// The first `urn:uuid:` reference or attachment URL in `resource` that is not a `fullUrl`.
+fn dangling(resource: &Map<String, Value>, ids: &HashMap<String, String>) -> Option<String> {
+    resource.iter().find_map(|(key, value)| match value {
+        Value::String(s)
+            if (key == "reference" || key == "url")
+                && s.starts_with("urn:uuid:")
+                && !ids.contains_key(s.as_str()) =>
+        {
+            Some(s.clone())
+        }
+        Value::Object(inner) => dangling(inner, ids),
+        Value::Array(items) => items.iter().find_map(|item| match item {
+            Value::Object(inner) => dangling(inner, ids),
+            _ => None,
+        }),
+        _ => None,
+    })
 }
 
 fn invalid(message: impl Into<String>) -> Response {

@@ -108,7 +108,12 @@ fn document_reference(base: &str, id: &str, doc: &Value, bytes: &[u8]) -> Value 
             "profile": ["https://profiles.ihe.net/ITI/MHD/StructureDefinition/IHE.MHD.Minimal.DocumentReference"],
             "security": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": "HTEST"}],
         },
-        "masterIdentifier": doc["identifier"],
+        // MHD's UniqueIdIdentifier requires `use: usual` on the masterIdentifier.
+        "masterIdentifier": {
+            "use": "usual",
+            "system": doc["identifier"]["system"],
+            "value": doc["identifier"]["value"],
+        },
         "status": "current",
         "type": {"coding": [doc["type"]]},
         "subject": {"reference": doc["patient"]},
