@@ -170,7 +170,7 @@ async fn post_transaction(base: &str, bundle: &Value) -> (u16, Value) {
 async fn transaction_stores_entries_and_resolves_references() {
     let sim = seeded(&[]).await;
     let base = sim.base_url();
-    let (status, reply) = post_transaction(&base, &provide_bundle()).await;
+    let (status, reply) = post_transaction(base, &provide_bundle()).await;
     assert_eq!(status, 200);
     assert_eq!(reply["type"], "transaction-response");
     let locations: Vec<&str> = reply["entry"]
@@ -210,7 +210,7 @@ async fn transaction_stores_entries_and_resolves_references() {
     let (_, before) = get_json(&format!("{base}/List?patient=Patient/ingrid-hansen")).await;
     let mut bad = provide_bundle();
     bad["entry"][2]["request"]["url"] = json!("Patient");
-    let (status, _) = post_transaction(&base, &bad).await;
+    let (status, _) = post_transaction(base, &bad).await;
     assert_eq!(status, 400);
     let (_, after) = get_json(&format!("{base}/List?patient=Patient/ingrid-hansen")).await;
     assert_eq!(before["total"], after["total"]);
@@ -219,7 +219,7 @@ async fn transaction_stores_entries_and_resolves_references() {
 #[tokio::test]
 async fn transaction_reordered_reverses_the_response() {
     let broken = seeded(&[Defect::TransactionReordered]).await;
-    let (_, reply) = post_transaction(&broken.base_url(), &provide_bundle()).await;
+    let (_, reply) = post_transaction(broken.base_url(), &provide_bundle()).await;
     let first = reply["entry"][0]["response"]["location"].as_str().unwrap();
     assert!(first.starts_with("Binary/"), "{first}");
 }

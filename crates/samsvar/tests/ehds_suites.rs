@@ -8,25 +8,16 @@
 
 mod common;
 
-use common::{Run, samsvar_run};
+use common::{EHDS_PACKAGES, Run, samsvar_run};
 use serde_json::Value;
 use std::collections::BTreeMap;
-
-const PACKAGES: &[&str] = &[
-    "--package",
-    "hl7.fhir.uv.ips@2.0.0",
-    "--package",
-    "fixtures/packages/ihe.iti.mhd-4.2.3.tgz",
-    "--package",
-    "fixtures/packages/ihe.iti.pdqm-3.1.0.tgz",
-];
 
 fn run(suite: &str, defects: &[&str]) -> Run {
     let mut args = vec![suite, "--target", "sim"];
     for d in defects {
         args.extend(["--sim-defect", d]);
     }
-    args.extend(PACKAGES);
+    args.extend(EHDS_PACKAGES);
     samsvar_run(&args)
 }
 
