@@ -146,7 +146,12 @@ pub fn routes(
     let mut router = axum::Router::new();
     let mut mounts = Vec::new();
     if matches!(selection, Selection::Fhir | Selection::All) {
-        router = router.merge(fhir::FhirSim::builder().defects(&fhir_defects).router());
+        router = router.merge(
+            fhir::FhirSim::builder()
+                .defects(&fhir_defects)
+                .seed_fixtures(true)
+                .router(),
+        );
         mounts.push((fhir::TARGET, fhir::MOUNT));
     }
     if matches!(selection, Selection::Xds | Selection::All) {

@@ -32,6 +32,10 @@ fn every_defect_has_a_test() {
             Defect::InvalidJson => "invalid_json",
             Defect::Reset => "reset",
             Defect::RedirectOffsite => "redirect_offsite",
+            // In ehds_sim.rs: these act on the seeded EHDS endpoints.
+            Defect::SummaryMissingSection => "summary_missing_section_drops_allergies",
+            Defect::TransactionReordered => "transaction_reordered_reverses_the_response",
+            Defect::ExactIgnored => "exact_ignored_matches_prefixes",
         };
         assert!(test.replace('_', "-").starts_with(d.name()), "{d} → {test}");
     }

@@ -26,6 +26,9 @@ pub enum Defect {
     InvalidJson,
     Reset,
     RedirectOffsite,
+    SummaryMissingSection,
+    TransactionReordered,
+    ExactIgnored,
 }
 
 impl Defect {
@@ -49,6 +52,9 @@ impl Defect {
         Defect::InvalidJson,
         Defect::Reset,
         Defect::RedirectOffsite,
+        Defect::SummaryMissingSection,
+        Defect::TransactionReordered,
+        Defect::ExactIgnored,
     ];
 
     /// The stable kebab-case name used on the command line and in suites.
@@ -72,6 +78,9 @@ impl Defect {
             Defect::InvalidJson => "invalid-json",
             Defect::Reset => "reset",
             Defect::RedirectOffsite => "redirect-offsite",
+            Defect::SummaryMissingSection => "summary-missing-section",
+            Defect::TransactionReordered => "transaction-reordered",
+            Defect::ExactIgnored => "exact-ignored",
         }
     }
 
@@ -113,6 +122,15 @@ impl Defect {
             Defect::Reset => "every request gets its connection closed without any response",
             Defect::RedirectOffsite => {
                 "every request is redirected (302) to another origin, http://offsite.invalid"
+            }
+            Defect::SummaryMissingSection => {
+                "Patient/$summary leaves out the required allergies section (LOINC 48765-2)"
+            }
+            Defect::TransactionReordered => {
+                "transaction-response entries come in reverse order of the request entries"
+            }
+            Defect::ExactIgnored => {
+                "string search treats `:exact` as the default starts-with match"
             }
         }
     }

@@ -33,6 +33,8 @@ pub struct FhirState {
     pub defects: DefectSet,
     pub config: FhirConfig,
     pub started: OffsetDateTime,
+    /// Set once the fixtures are loaded (see `seed_fixtures`).
+    pub seeded: std::sync::Once,
 }
 
 impl FhirState {
@@ -42,10 +44,11 @@ impl FhirState {
             defects,
             config,
             started: OffsetDateTime::now_utc(),
+            seeded: std::sync::Once::new(),
         }
     }
 
-    fn has(&self, d: Defect) -> bool {
+    pub(crate) fn has(&self, d: Defect) -> bool {
         self.defects.has(d)
     }
 }
@@ -61,13 +64,27 @@ pub async fn capability(State(st): St, headers: HeaderMap, uri: Uri) -> Response
     )
 }
 
-pub async fn read(State(st): St, Path((rt, id)): Path<(String, String)>) -> Answer {
+pub async fn read(
+    State(st): St,
+    Path((rt, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Answer {
     check_type(&rt)?;
     let found = if valid_id(&id) {
         st.store.read(&rt, &id)
     } else {
         Lookup::NotFound
     };
+    if rt == "Binary"
+        && let Lookup::Found(v) = &found
+        && let Some(raw) = v
+            .resource
+            .as_ref()
+            .and_then(|r| super::operations::raw_binary(r, &headers, &uri))
+    {
+        return Ok(raw);
+    }
     found_or_error(found, &rt, &id)
 }
 
@@ -359,7 +376,20 @@ fn search(
             "failed to search: internal server error (search-500 defect)",
         ));
     }
-    let mut request = SearchRequest::parse(rt, params);
+    if rt == "Patient"
+        && let Some(refusal) = super::operations::unknown_identifier_domain(st, params)
+    {
+        return Err(refusal);
+    }
+    let params = super::operations::resolve_chains(st, params);
+    let mut request = SearchRequest::parse(rt, &params);
+    if st.has(Defect::ExactIgnored) {
+        for f in &mut request.filters {
+            if f.modifier == super::search::Modifier::Exact {
+                f.modifier = super::search::Modifier::None;
+            }
+        }
+    }
     if !request.ignored.is_empty() && prefer_strict(headers) {
         return Err(unknown_params(rt, &request.ignored));
     }

@@ -18,10 +18,12 @@ mod capability;
 mod defect;
 mod handlers;
 mod misbehave;
+mod operations;
 mod request;
 mod response;
 mod search;
 mod search_params;
+pub mod seed;
 mod store;
 mod time_format;
 
@@ -62,6 +64,8 @@ pub(crate) struct FhirConfig {
     pub huge_body_bytes: u64,
     pub max_request_body: usize,
     pub offsite_origin: String,
+    /// Load `fixtures/` into the store on the first request ([`seed`]).
+    pub seed_fixtures: bool,
 }
 
 impl Default for FhirSimBuilder {
@@ -73,6 +77,7 @@ impl Default for FhirSimBuilder {
                 huge_body_bytes: 200 * 1024 * 1024,
                 max_request_body: 16 * 1024 * 1024,
                 offsite_origin: "http://offsite.invalid".to_string(),
+                seed_fixtures: false,
             },
         }
     }
@@ -103,6 +108,14 @@ impl FhirSimBuilder {
         self
     }
 
+    /// Serve the synthetic test population of `fixtures/` (patients, practitioners,
+    /// organisations, their documents and the DocumentReferences, Binaries and SubmissionSets
+    /// that publish them); off by default, on for `samsvar serve` and `run --target sim`.
+    pub fn seed_fixtures(mut self, on: bool) -> Self {
+        self.config.seed_fixtures = on;
+        self
+    }
+
     /// The active defects.
     pub fn active_defects(&self) -> DefectSet {
         DefectSet::new(&self.defects)
@@ -116,7 +129,12 @@ impl FhirSimBuilder {
             self.config.clone(),
         ));
         let fhir = Router::new()
+            .route("/", post(operations::transaction))
             .route("/metadata", get(handlers::capability))
+            .route(
+                "/Patient/{id}/$summary",
+                get(operations::summary).post(operations::summary),
+            )
             .route("/{type}", get(handlers::search_get).post(handlers::create))
             .route("/{type}/_search", post(handlers::search_post))
             .route(
@@ -129,6 +147,10 @@ impl FhirSimBuilder {
             .route("/{type}/{id}/_history/{vid}", get(handlers::vread))
             .fallback(handlers::no_route)
             .method_not_allowed_fallback(handlers::method_not_allowed)
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                operations::seed_on_first_request,
+            ))
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),
                 misbehave::misbehave,

@@ -211,6 +211,17 @@ const DOCUMENT_REFERENCE: &[ParamDef] = &[
     p("contenttype", Token, &["content.attachment.contentType"]),
 ];
 
+/// MHD ITI-66 Find Document Lists searches SubmissionSets and Folders (List).
+const LIST: &[ParamDef] = &[
+    p("identifier", Token, &["identifier"]),
+    p("status", Token, &["status"]),
+    p("code", Token, &["code"]),
+    p("subject", Reference(None), &["subject"]),
+    p("patient", Reference(Some("Patient")), &["subject"]),
+    p("date", Date, &["date"]),
+    p("source", Reference(None), &["source"]),
+];
+
 const COMPOSITION: &[ParamDef] = &[
     p("identifier", Token, &["identifier"]),
     p("status", Token, &["status"]),
@@ -249,6 +260,7 @@ pub const TYPES: &[(&str, &[ParamDef])] = &[
     ("Procedure", PROCEDURE),
     ("DiagnosticReport", DIAGNOSTIC_REPORT),
     ("DocumentReference", DOCUMENT_REFERENCE),
+    ("List", LIST),
     ("Composition", COMPOSITION),
     ("Bundle", BUNDLE),
     ("StructureDefinition", STRUCTURE_DEFINITION_LIKE),

@@ -71,7 +71,7 @@ pub struct Store {
 }
 
 /// How an update should be applied.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct UpdateMode {
     /// Required current version (`If-Match`).
     pub if_match: Option<u64>,

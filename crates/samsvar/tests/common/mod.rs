@@ -16,6 +16,19 @@ pub fn workspace_root() -> PathBuf {
 
 pub const BASICS: &str = "testsuites/fhir-rest-basics";
 
+/// The EHDS suites (testsuites/ips, mhd, pdqm) and the `--package` arguments their
+/// conforms_to checks need: IPS from the npm registry (or the package cache), the IHE
+/// packages committed under fixtures/packages.
+pub const EHDS_SUITES: &[&str] = &["testsuites/pdqm", "testsuites/mhd", "testsuites/ips"];
+pub const EHDS_PACKAGES: &[&str] = &[
+    "--package",
+    "hl7.fhir.uv.ips@2.0.0",
+    "--package",
+    "fixtures/packages/ihe.iti.mhd-4.2.3.tgz",
+    "--package",
+    "fixtures/packages/ihe.iti.pdqm-3.1.0.tgz",
+];
+
 pub struct Run {
     pub code: i32,
     pub stdout: String,

@@ -1,0 +1,158 @@
+//! The EHDS suites (testsuites/ips, mhd, pdqm) against the built-in simulator, seeded from
+//! fixtures/: every test passes, and each documented defect fails the named test, for the
+//! reason the defect gives (the failed assertion), while the tests it does not touch pass.
+//!
+//! The conforms_to checks load hl7.fhir.uv.ips@2.0.0 (npm registry, or the package cache)
+//! and the IHE packages committed under fixtures/packages.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{EHDS_PACKAGES, Run, samsvar_run};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+fn run(suite: &str, defects: &[&str]) -> Run {
+    let mut args = vec![suite, "--target", "sim"];
+    for d in defects {
+        args.extend(["--sim-defect", d]);
+    }
+    args.extend(EHDS_PACKAGES);
+    samsvar_run(&args)
+}
+
+/// Test id → (outcome, the messages of its failed assertions).
+fn outcomes(run: &Run) -> BTreeMap<String, (String, String)> {
+    fn walk(item: &Value, out: &mut BTreeMap<String, (String, String)>) {
+        if item["kind"] == "test" {
+            out.insert(
+                item["id"].as_str().unwrap().to_string(),
+                (
+                    item["outcome"].as_str().unwrap_or_default().to_string(),
+                    item.to_string(),
+                ),
+            );
+        }
+        for child in item["items"].as_array().into_iter().flatten() {
+            walk(child, out);
+        }
+    }
+    let record = run.record();
+    let mut out = BTreeMap::new();
+    for suite in record["suites"].as_array().unwrap() {
+        walk(&suite["root"], &mut out);
+    }
+    out
+}
+
+fn assert_all_pass(suite: &str) {
+    let run = run(suite, &[]);
+    let outcomes = outcomes(&run);
+    let failing: Vec<_> = outcomes.iter().filter(|(_, (o, _))| o != "pass").collect();
+    assert!(
+        failing.is_empty() && run.code == 0,
+        "{suite} against the seeded simulator: {failing:?}\n{}",
+        run.all()
+    );
+    assert!(
+        outcomes.len() >= 7,
+        "{suite}: only {} tests ran",
+        outcomes.len()
+    );
+}
+
+/// With `defect` on, `test` fails and its record names `reason`; every other test keeps
+/// the outcome it has without the defect (pass), except those listed in `also`.
+fn assert_defect_caught(suite: &str, defect: &str, test: &str, reason: &str, also: &[&str]) {
+    let run = run(suite, &[defect]);
+    let outcomes = outcomes(&run);
+    let (outcome, detail) = outcomes
+        .get(test)
+        .unwrap_or_else(|| panic!("{suite} has no test {test}"));
+    assert_eq!(
+        outcome,
+        "fail",
+        "{defect}: {test} should fail\n{}",
+        run.all()
+    );
+    assert!(
+        detail.contains(reason),
+        "{defect}: {test} failed, but not on `{reason}`: {detail}"
+    );
+    for (id, (outcome, _)) in &outcomes {
+        if id != test && !also.contains(&id.as_str()) {
+            assert_eq!(outcome, "pass", "{defect} also changed {id}\n{}", run.all());
+        }
+    }
+}
+
+#[test]
+fn ips_passes_against_the_simulator() {
+    assert_all_pass("testsuites/ips");
+}
+
+#[test]
+fn mhd_passes_against_the_simulator() {
+    assert_all_pass("testsuites/mhd");
+}
+
+#[test]
+fn pdqm_passes_against_the_simulator() {
+    assert_all_pass("testsuites/pdqm");
+}
+
+#[test]
+fn ips_catches_a_summary_without_the_allergies_section() {
+    assert_defect_caught(
+        "testsuites/ips",
+        "summary-missing-section",
+        "summary-required-sections",
+        "48765-2",
+        // Bundle-uv-ips requires the section too (sectionAllergies 1..1).
+        &["summary-conforms-to-ips"],
+    );
+}
+
+#[test]
+fn mhd_catches_a_transaction_response_out_of_order() {
+    assert_defect_caught(
+        "testsuites/mhd",
+        "transaction-reordered",
+        "provide-document-bundle",
+        "entry[0].response.location",
+        // The captured DocumentReference location then names the Binary: the tests that
+        // read it see a Binary, not the DocumentReference they need.
+        &[
+            "read-provided-document-reference",
+            "provided-document-reference-follows-mhd",
+            "find-by-patient-identifier",
+            "find-by-patient-type-category-date",
+            "find-by-post",
+            "find-excludes-other-patients",
+            "find-document-lists",
+            "retrieve-document",
+        ],
+    );
+}
+
+#[test]
+fn pdqm_catches_exact_treated_as_starts_with() {
+    assert_defect_caught(
+        "testsuites/pdqm",
+        "exact-ignored",
+        "family-exact-matches-whole-name",
+        "family:exact",
+        &[],
+    );
+}
+
+#[test]
+fn pdqm_catches_a_searchset_without_total() {
+    let run = run("testsuites/pdqm", &["search-no-total"]);
+    let outcomes = outcomes(&run);
+    for test in ["by-identifier", "by-family-and-gender", "zero-results"] {
+        let (outcome, detail) = &outcomes[test];
+        assert_eq!(outcome, "fail", "{test}\n{}", run.all());
+        assert!(detail.contains("total"), "{test}: {detail}");
+    }
+}
