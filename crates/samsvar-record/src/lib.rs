@@ -5,7 +5,7 @@
 //! - [`EventSink`]s that receive events (fan-out, collecting, null);
 //! - one walker over the record's tree ([`SuiteRecord::tests`], [`RunRecord::steps`], …);
 //! - the one [`Redactor`], which every producer and writer of values shares;
-//! - bounded [`excerpt`]s of the values a system under test controls.
+//! - bounded [`excerpt()`]s of the values a system under test controls.
 //!
 //! ```
 //! use samsvar_record::{Event, Fold, Outcome, ToolInfo};
