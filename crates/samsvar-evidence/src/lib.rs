@@ -23,6 +23,7 @@ pub mod keys;
 pub mod manifest;
 pub mod model;
 pub mod packages;
+mod safe_read;
 pub mod testreport;
 pub mod verify;
 

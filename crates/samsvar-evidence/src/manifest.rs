@@ -19,12 +19,20 @@ pub fn is_unlisted(rel: &str) -> bool {
 /// Every regular file under `dir` (recursively) as `/`-separated relative paths, sorted.
 pub fn list_files(dir: &Path) -> Result<Vec<String>> {
     let mut out = Vec::new();
-    walk(dir, "", &mut out)?;
+    walk(dir, "", &mut out, &mut Vec::new())?;
     out.sort();
     Ok(out)
 }
 
-fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) -> Result<()> {
+/// Every folder under `dir` (recursively, not following symlinks), sorted.
+pub fn list_folders(dir: &Path) -> Result<Vec<String>> {
+    let mut folders = Vec::new();
+    walk(dir, "", &mut Vec::new(), &mut folders)?;
+    folders.sort();
+    Ok(folders)
+}
+
+fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>, folders: &mut Vec<String>) -> Result<()> {
     let entries = std::fs::read_dir(dir).map_err(|e| EvidenceError::io("list", dir, e))?;
     for entry in entries {
         let entry = entry.map_err(|e| EvidenceError::io("list", dir, e))?;
@@ -38,7 +46,8 @@ fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) -> Result<()> {
             .file_type()
             .map_err(|e| EvidenceError::io("inspect", entry.path(), e))?;
         if file_type.is_dir() {
-            walk(&entry.path(), &rel, out)?;
+            walk(&entry.path(), &rel, out, folders)?;
+            folders.push(rel);
         } else {
             // Regular files and anything else (symlinks, …): all count as bundle content.
             out.push(rel);

@@ -7,6 +7,7 @@ use crate::jws::DetachedJws;
 use crate::keys::VerifyingKey;
 use crate::manifest::{self, EVIDENCE_JSON, EVIDENCE_JWS};
 use crate::model::Evidence;
+use crate::safe_read::{Refusal, read_regular};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -36,6 +37,11 @@ pub enum Problem {
     Added {
         path: String,
     },
+    /// On disk but not a regular file of the bundle (a symlink, a FIFO, a device).
+    Unsafe {
+        path: String,
+        message: String,
+    },
     Record {
         path: String,
         message: String,
@@ -52,6 +58,7 @@ impl Problem {
             Problem::Changed { path, .. }
             | Problem::Missing { path }
             | Problem::Added { path }
+            | Problem::Unsafe { path, .. }
             | Problem::Record { path, .. }
             | Problem::Signature { path, .. } => path,
         }
@@ -74,6 +81,7 @@ impl std::fmt::Display for Problem {
             Problem::Added { path } => {
                 write!(f, "ADDED    {path} (on disk, not listed in evidence.json)")
             }
+            Problem::Unsafe { path, message } => write!(f, "UNSAFE   {path}: {message}"),
             Problem::Record { path, message } => write!(f, "INVALID  {path}: {message}"),
             Problem::Signature { path, message } => write!(f, "SIGNATURE {path}: {message}"),
         }
@@ -177,16 +185,8 @@ pub fn verify_bundle(dir: &Path, trust: &Trust) -> Result<Verification> {
     }
     let mut problems = Vec::new();
     let on_disk = manifest::list_files(dir)?;
-    let record_path = dir.join(EVIDENCE_JSON);
-    let record_bytes = match std::fs::read(&record_path) {
-        Ok(b) => Some(b),
-        Err(_) => {
-            problems.push(Problem::Missing {
-                path: EVIDENCE_JSON.into(),
-            });
-            None
-        }
-    };
+    let folders = manifest::list_folders(dir)?;
+    let record_bytes = read_unlisted(dir, EVIDENCE_JSON, MAX_RECORD_BYTES, &mut problems);
 
     let mut verification = Verification {
         problems: Vec::new(),
@@ -227,7 +227,7 @@ pub fn verify_bundle(dir: &Path, trust: &Trust) -> Result<Verification> {
                 });
                 continue;
             }
-            match std::fs::read(dir.join(path)) {
+            match read_regular(dir, path, Some(entry.size), entry.size) {
                 Ok(bytes) => {
                     verification.files_checked += 1;
                     let found = sha256_hex(&bytes);
@@ -239,9 +239,7 @@ pub fn verify_bundle(dir: &Path, trust: &Trust) -> Result<Verification> {
                         });
                     }
                 }
-                Err(_) => problems.push(Problem::Missing {
-                    path: path.to_string(),
-                }),
+                Err(refusal) => problems.push(refused(path, refusal, &entry.sha256)),
             }
         }
         for path in &on_disk {
@@ -249,11 +247,63 @@ pub fn verify_bundle(dir: &Path, trust: &Trust) -> Result<Verification> {
                 problems.push(Problem::Added { path: path.clone() });
             }
         }
+        // A folder without any file (an added empty folder) is content the manifest does
+        // not cover; a folder holding unlisted files is reported through those files.
+        for folder in &folders {
+            let prefix = format!("{folder}/");
+            if !on_disk.iter().any(|p| p.starts_with(&prefix)) {
+                problems.push(Problem::Added { path: prefix });
+            }
+        }
     }
 
     verification.signature = check_signature(dir, record_bytes.as_deref(), trust, &mut problems);
     verification.problems = problems;
     Ok(verification)
+}
+
+/// The largest `evidence.json` read (bounds memory on a hostile bundle).
+pub const MAX_RECORD_BYTES: u64 = 1024 * 1024 * 1024;
+/// The largest `evidence.jws` read: a compact JWS with a certificate chain.
+pub const MAX_SIGNATURE_BYTES: u64 = 1024 * 1024;
+
+/// Reads the record (not in the manifest, so its size is not known in advance).
+fn read_unlisted(dir: &Path, rel: &str, max: u64, problems: &mut Vec<Problem>) -> Option<Vec<u8>> {
+    match read_regular(dir, rel, None, max) {
+        Ok(b) => Some(b),
+        Err(Refusal::Missing) => {
+            problems.push(Problem::Missing { path: rel.into() });
+            None
+        }
+        Err(Refusal::Unsafe(message)) => {
+            problems.push(Problem::Unsafe {
+                path: rel.into(),
+                message,
+            });
+            None
+        }
+        Err(Refusal::Size { found }) => {
+            problems.push(Problem::Record {
+                path: rel.into(),
+                message: format!("{found} bytes, more than the {max} a record is read up to"),
+            });
+            None
+        }
+    }
+}
+
+/// The problem a listed file that was not read is.
+fn refused(path: &str, refusal: Refusal, expected: &str) -> Problem {
+    let path = path.to_string();
+    match refusal {
+        Refusal::Missing => Problem::Missing { path },
+        Refusal::Unsafe(message) => Problem::Unsafe { path, message },
+        Refusal::Size { found } => Problem::Changed {
+            path,
+            expected: expected.to_string(),
+            found: format!("not computed: {found} bytes on disk, another size recorded"),
+        },
+    }
 }
 
 fn parse_record(bytes: &[u8]) -> std::result::Result<Evidence, String> {
@@ -280,9 +330,22 @@ fn check_signature(
         });
         SignatureStatus::Failed
     };
-    let jws_bytes = match std::fs::read(dir.join(EVIDENCE_JWS)) {
+    let jws_bytes = match read_regular(dir, EVIDENCE_JWS, None, MAX_SIGNATURE_BYTES) {
         Ok(b) => b,
-        Err(_) => {
+        Err(Refusal::Unsafe(message)) => {
+            problems.push(Problem::Unsafe {
+                path: EVIDENCE_JWS.into(),
+                message,
+            });
+            return SignatureStatus::Failed;
+        }
+        Err(Refusal::Size { found }) => {
+            return fail(
+                problems,
+                format!("{found} bytes, larger than a signature can be ({MAX_SIGNATURE_BYTES})"),
+            );
+        }
+        Err(Refusal::Missing) => {
             return match trust {
                 Trust::None => SignatureStatus::Unsigned,
                 _ => {

@@ -184,6 +184,79 @@ fn deleted_added_and_renamed_files_are_named() {
     }));
 }
 
+#[cfg(unix)]
+#[test]
+fn symlinks_special_files_and_empty_folders_never_verify() {
+    let tmp = tempfile::tempdir().unwrap();
+    let key = SigningKey::generate(Algorithm::EdDSA).unwrap();
+    fresh_bundle(tmp.path(), &key);
+    let trust = Trust::Key(key.verifying_key());
+    let dir = tmp.path();
+
+    // A listed file replaced by a symlink to an identical copy outside the bundle.
+    let outside = tempfile::tempdir().unwrap();
+    let copy = outside.path().join("junit.xml");
+    std::fs::copy(dir.join("junit.xml"), &copy).unwrap();
+    std::fs::remove_file(dir.join("junit.xml")).unwrap();
+    std::os::unix::fs::symlink(&copy, dir.join("junit.xml")).unwrap();
+    let v = verify_bundle(dir, &trust).unwrap();
+    assert!(!v.ok());
+    assert!(
+        matches!(&v.problems[..], [Problem::Unsafe { path, message }]
+            if path == "junit.xml" && message.contains("symbolic link")),
+        "{:?}",
+        v.problems
+    );
+    assert!(v.render(dir).contains("UNSAFE   junit.xml"));
+    std::fs::remove_file(dir.join("junit.xml")).unwrap();
+    std::fs::copy(&copy, dir.join("junit.xml")).unwrap();
+    assert!(verify_bundle(dir, &trust).unwrap().ok());
+
+    // A listed folder replaced by a symlink to an identical copy.
+    let testreport = outside.path().join("testreport");
+    std::fs::rename(dir.join("testreport"), &testreport).unwrap();
+    std::os::unix::fs::symlink(&testreport, dir.join("testreport")).unwrap();
+    let v = verify_bundle(dir, &trust).unwrap();
+    let unsafe_paths: Vec<&str> = v
+        .problems
+        .iter()
+        .filter(|p| matches!(p, Problem::Unsafe { .. }))
+        .map(Problem::path)
+        .collect();
+    assert!(
+        unsafe_paths.contains(&"testreport/ips.json"),
+        "{:?}",
+        v.problems
+    );
+    std::fs::remove_file(dir.join("testreport")).unwrap();
+    std::fs::rename(&testreport, dir.join("testreport")).unwrap();
+
+    // An added empty folder.
+    std::fs::create_dir_all(dir.join("extra/deeper")).unwrap();
+    let v = verify_bundle(dir, &trust).unwrap();
+    let names: Vec<&str> = v.problems.iter().map(Problem::path).collect();
+    assert_eq!(names, ["extra/", "extra/deeper/"], "{:?}", v.problems);
+    std::fs::remove_dir_all(dir.join("extra")).unwrap();
+
+    // The record itself as a FIFO: refused at once instead of blocking the read.
+    let record = outside.path().join("evidence.json");
+    std::fs::rename(dir.join("evidence.json"), &record).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.join("evidence.json"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let v = verify_bundle(dir, &trust).unwrap();
+    assert!(
+        v.problems
+            .iter()
+            .any(|p| matches!(p, Problem::Unsafe { path, message }
+            if path == "evidence.json" && message.contains("FIFO"))),
+        "{:?}",
+        v.problems
+    );
+}
+
 #[test]
 fn unsigned_bundle_verifies_digests_and_fails_when_a_key_is_required() {
     let tmp = tempfile::tempdir().unwrap();

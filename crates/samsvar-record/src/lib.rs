@@ -4,7 +4,8 @@
 //! - the one [`Fold`] from events to a [`RunRecord`], with the roll-up rules;
 //! - [`EventSink`]s that receive events (fan-out, collecting, null);
 //! - one walker over the record's tree ([`SuiteRecord::tests`], [`RunRecord::steps`], …);
-//! - the one [`Redactor`], which every producer and writer of values shares.
+//! - the one [`Redactor`], which every producer and writer of values shares;
+//! - bounded [`excerpt()`]s of the values a system under test controls.
 //!
 //! ```
 //! use samsvar_record::{Event, Fold, Outcome, ToolInfo};
@@ -22,6 +23,7 @@
 //! ```
 
 pub mod event;
+pub mod excerpt;
 pub mod fold;
 mod outcome;
 pub mod plan;
@@ -32,6 +34,7 @@ mod sink;
 mod walk;
 
 pub use event::{Event, StepOwner};
+pub use excerpt::{DEFAULT_EXCERPT_BYTES, DEFAULT_MAX_ISSUES, excerpt};
 pub use fold::{Fold, roll_up};
 pub use outcome::Outcome;
 pub use plan::{GroupPlan, PlanItem, SuitePlan, TestPlan, total_tests};

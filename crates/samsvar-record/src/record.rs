@@ -314,7 +314,8 @@ pub struct Body {
     pub sha256: String,
     pub size: u64,
     pub media_type: Option<String>,
-    /// `true` when the body exceeded the size limit and was cut.
+    /// `true` when the body is only the part that arrived: it exceeded the size limit,
+    /// or the connection reset or timed out in the middle of it.
     #[serde(default)]
     pub truncated: bool,
     #[serde(skip)]

@@ -6,7 +6,7 @@ use crate::options::{Bindings, RunOptions};
 use crate::recorder::Recorder;
 use crate::transport::Transport;
 use samsvar_diagnostics::{SourceMap, Span};
-use samsvar_record::{Event, Redactor};
+use samsvar_record::{DEFAULT_MAX_ISSUES, Event, Issue, Redactor, excerpt};
 
 pub struct RunContext<'a> {
     pub options: &'a RunOptions,
@@ -28,6 +28,35 @@ impl RunContext<'_> {
     /// `file:line`.
     pub fn line_location(&self, span: Span) -> String {
         line_location(self.sources, span)
+    }
+
+    /// A value the system under test may control, as the record keeps it: secrets
+    /// redacted first (so a cut never leaves part of one), then bounded and escaped.
+    pub fn shown(&self, text: &str) -> String {
+        let clean = self.redactor.text(text);
+        excerpt(&clean, self.options.max_excerpt_bytes).into_owned()
+    }
+
+    /// Issues as the record keeps them: each message and location bounded, at most
+    /// [`DEFAULT_MAX_ISSUES`], the rest counted in one closing issue.
+    pub fn shown_issues(&self, mut issues: Vec<Issue>) -> Vec<Issue> {
+        let dropped = issues.len().saturating_sub(DEFAULT_MAX_ISSUES);
+        issues.truncate(DEFAULT_MAX_ISSUES);
+        for issue in &mut issues {
+            issue.message = self.shown(&issue.message);
+            issue.location = self.shown(&issue.location);
+        }
+        if dropped > 0 {
+            issues.push(Issue {
+                severity: "information".to_string(),
+                location: String::new(),
+                message: format!(
+                    "{dropped} more issue(s) not recorded (at most {DEFAULT_MAX_ISSUES} per assertion)"
+                ),
+                rule: None,
+            });
+        }
+        issues
     }
 
     pub fn emit(&self, event: Event) {

@@ -22,6 +22,9 @@ pub struct RunOptions {
     pub timeout: Duration,
     /// Responses larger than this are cut and the step errors.
     pub max_body_bytes: u64,
+    /// Bytes of a SUT-provided value (an assertion's actual, a fault reason, an error)
+    /// kept in the record; the whole body stays in the exchange.
+    pub max_excerpt_bytes: usize,
     /// Validates `conforms_to` assertions; `None` makes them error.
     pub profile_validator: Option<Arc<dyn ProfileValidator>>,
     /// Tool name and version written into the record.
@@ -40,6 +43,7 @@ impl RunOptions {
             jobs: default_jobs(),
             timeout: DEFAULT_TIMEOUT,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_excerpt_bytes: samsvar_record::DEFAULT_EXCERPT_BYTES,
             profile_validator: None,
             tool_name: "samsvar".to_string(),
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -55,6 +59,7 @@ impl std::fmt::Debug for RunOptions {
             .field("jobs", &self.jobs)
             .field("timeout", &self.timeout)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_excerpt_bytes", &self.max_excerpt_bytes)
             .field("profile_validator", &self.profile_validator.is_some())
             .finish()
     }

@@ -284,6 +284,40 @@ async fn slow_times_out_without_blocking_others_or_shutdown() {
 }
 
 #[tokio::test]
+async fn slow_waits_past_the_default_timeout_then_trickles_the_body() {
+    // A client with samsvar's default 30 s timeout never gets an answer by chance.
+    assert!(samsvar_sim::fhir::SLOW_DELAY >= Duration::from_secs(60));
+    let sim = FhirSim::builder()
+        .defects(&[Defect::Slow])
+        .slow_delay(Duration::from_millis(50))
+        .slow_trickle(Duration::from_millis(20))
+        .start("127.0.0.1:0")
+        .await
+        .unwrap();
+    let begun = Instant::now();
+    let mut r = client()
+        .get(format!("{}/metadata", sim.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert!(begun.elapsed() >= Duration::from_millis(50));
+    assert_eq!(r.status(), StatusCode::OK);
+    // The body comes one byte at a time.
+    let mut chunks = 0;
+    let mut bytes = 0;
+    while let Some(chunk) = r.chunk().await.unwrap() {
+        chunks += 1;
+        bytes += chunk.len();
+        if chunks == 5 {
+            break;
+        }
+    }
+    assert_eq!((chunks, bytes), (5, 5));
+    assert!(begun.elapsed() >= Duration::from_millis(50 + 4 * 20));
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn huge_body_streams_200_mib() {
     let sim = start(&[Defect::HugeBody]).await;
     let mut r = client()

@@ -68,6 +68,10 @@ pub struct RunArgs {
     /// Largest response body read, e.g. `10MiB` (overrides samsvar.toml).
     #[arg(long = "max-body")]
     pub max_body: Option<String>,
+    /// Bytes of a server-sent value (an assertion's actual, a fault reason, an error)
+    /// kept in reports, e.g. `2KiB`; the whole body stays in the evidence exchanges.
+    #[arg(long = "max-excerpt")]
+    pub max_excerpt: Option<String>,
     /// Reporters: terminal, json, junit, html (comma-separated).
     #[arg(
         long,

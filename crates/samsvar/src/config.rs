@@ -6,6 +6,7 @@
 //! [limits]
 //! timeout = "30s"      # per request; "500ms", "2m" also work
 //! max_body = "10MiB"   # largest response body read; "512KiB", "1000000" (bytes)
+//! max_excerpt = "2KiB" # bytes of a server-sent value kept in reports
 //!
 //! [targets.fhir]
 //! url = "https://fhir.example.org/r4"
@@ -57,6 +58,10 @@ pub struct Limits {
     /// Largest response body read, in bytes.
     #[serde(default, deserialize_with = "size")]
     pub max_body: Option<u64>,
+    /// Bytes of a value the server sent (an assertion's actual, a fault reason) kept
+    /// in reports.
+    #[serde(default, deserialize_with = "size")]
+    pub max_excerpt: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -17,6 +17,8 @@ pub struct WireMessage<'a> {
     pub url: Option<&'a str>,
     pub headers: &'a [(String, String)],
     pub body: Option<&'a Bytes>,
+    /// The body is only the part that arrived (the limit, a reset or a timeout cut it).
+    pub truncated: bool,
 }
 
 impl Redactor {
@@ -55,7 +57,7 @@ impl Redactor {
                 }
                 None => bytes.clone(),
             };
-            Body::new(stored, media_type.clone(), false)
+            Body::new(stored, media_type.clone(), wire.truncated)
         });
         HttpMessage {
             method: wire.method.map(str::to_string),
@@ -206,6 +208,7 @@ mod tests {
             ("Content-Type".to_string(), "text/plain".to_string()),
         ];
         let msg = r.record_message(WireMessage {
+            truncated: false,
             method: Some("GET"),
             url: Some("http://h/p?k=tok-12345"),
             headers: &headers,
@@ -230,6 +233,7 @@ mod tests {
 
         // A secret learnt later is caught when the record is redacted again.
         let mut again = r.record_message(WireMessage {
+            truncated: false,
             headers: &[("x-late".to_string(), "late-secret".to_string())],
             ..Default::default()
         });

@@ -26,13 +26,13 @@ pub fn capture(
         location: ctx.location(capture.name.span),
         outcome,
         expected: Some("a value".to_string()),
-        actual: Some(ctx.redactor.text(actual).into_owned()),
-        message: message.map(|m| ctx.redactor.text(&m).into_owned()),
+        actual: Some(ctx.shown(actual)),
+        message: message.map(|m| ctx.shown(&m)),
         issues: Vec::new(),
     };
     match found {
         Ok(Some(value)) => {
-            let shown = ctx.redactor.text(&value).into_owned();
+            let shown = ctx.shown(&value);
             scope.set(name.clone(), value);
             (
                 CaptureRecord {

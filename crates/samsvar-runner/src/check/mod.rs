@@ -37,7 +37,7 @@ pub fn evaluate(
     record(ctx, kind, &description, assertion.span, v)
 }
 
-/// An assertion record, every text redacted.
+/// An assertion record, every text redacted and bounded.
 pub fn record(
     ctx: &RunContext<'_>,
     kind: &str,
@@ -45,16 +45,15 @@ pub fn record(
     span: samsvar_diagnostics::Span,
     v: Verdict,
 ) -> AssertionRecord {
-    let r = ctx.redactor;
     AssertionRecord {
         kind: kind.to_string(),
-        description: r.text(description).into_owned(),
+        description: ctx.shown(description),
         location: ctx.location(span),
         outcome: v.outcome,
-        expected: v.expected.map(|s| r.text(&s).into_owned()),
-        actual: v.actual.map(|s| r.text(&s).into_owned()),
-        message: v.message.map(|s| r.text(&s).into_owned()),
-        issues: v.issues,
+        expected: v.expected.map(|s| ctx.shown(&s)),
+        actual: v.actual.map(|s| ctx.shown(&s)),
+        message: v.message.map(|s| ctx.shown(&s)),
+        issues: ctx.shown_issues(v.issues),
     }
 }
 

@@ -27,7 +27,7 @@ pub struct Running {
 }
 
 impl Running {
-    /// The step ends with `outcome` (and the error that stopped it, redacted).
+    /// The step ends with `outcome` (and the error that stopped it, redacted and bounded).
     pub fn finish(
         mut self,
         ctx: &RunContext<'_>,
@@ -35,7 +35,7 @@ impl Running {
         error: Option<String>,
     ) -> StepRecord {
         self.record.outcome = outcome;
-        self.record.error = error.map(|e| ctx.redactor.text(&e).into_owned());
+        self.record.error = error.map(|e| ctx.shown(&e));
         self.record.duration_ms = millis(self.started.elapsed());
         self.record
     }

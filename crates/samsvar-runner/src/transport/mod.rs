@@ -62,6 +62,24 @@ impl IncomingResponse {
     }
 }
 
+/// A request that did not end in a complete response, with whatever part of the response
+/// did arrive: a status line and headers before a body over the limit, a reset or a
+/// timeout are kept (the body received so far is in `partial.body`, cut).
+#[derive(Debug, Clone)]
+pub struct SendFailure {
+    pub error: TransportError,
+    pub partial: Option<IncomingResponse>,
+}
+
+impl From<TransportError> for SendFailure {
+    fn from(error: TransportError) -> Self {
+        SendFailure {
+            error,
+            partial: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum TransportError {
     #[error("failed to build the HTTP client: {0}")]
@@ -115,27 +133,44 @@ impl Transport {
     }
 
     /// Sends `req`, follows same-origin redirects, and reads the whole body, all within
-    /// `timeout`.
+    /// `timeout`. On failure, the part of the response that arrived comes with the error.
     pub async fn send(
         &self,
         req: &OutgoingRequest,
         timeout: Duration,
-    ) -> Result<IncomingResponse, TransportError> {
+    ) -> Result<IncomingResponse, SendFailure> {
         let started = Instant::now();
-        match tokio::time::timeout(timeout, self.send_following(req, started)).await {
-            Ok(result) => result,
-            Err(_) => Err(TransportError::Timeout {
-                url: req.url.to_string(),
-                after: timeout,
-            }),
-        }
+        // Filled as the response arrives, so a timeout still finds status and headers.
+        let mut arrived: Option<Arrived> = None;
+        let result = tokio::time::timeout(timeout, self.send_following(req, &mut arrived)).await;
+        let response = arrived.map(|a| a.into_response(started.elapsed()));
+        let (error, partial) = match (result, response) {
+            (Ok(Ok(())), Some((resp, true))) => return Ok(resp),
+            (Ok(Ok(())), partial) => (
+                TransportError::Other {
+                    url: req.url.to_string(),
+                    reason: "no response was read".to_string(),
+                },
+                partial,
+            ),
+            (Ok(Err(e)), partial) => (e, partial),
+            (Err(_), partial) => (
+                TransportError::Timeout {
+                    url: req.url.to_string(),
+                    after: timeout,
+                },
+                partial,
+            ),
+        };
+        let partial = partial.map(|(resp, _)| resp);
+        Err(SendFailure { error, partial })
     }
 
     async fn send_following(
         &self,
         req: &OutgoingRequest,
-        started: Instant,
-    ) -> Result<IncomingResponse, TransportError> {
+        arrived: &mut Option<Arrived>,
+    ) -> Result<(), TransportError> {
         let mut method = req.method.clone();
         let mut url = req.url.clone();
         let mut body = req.body.clone();
@@ -195,7 +230,7 @@ impl Transport {
                 url = next;
                 continue;
             }
-            return self.read(resp, url, started).await;
+            return self.read(resp, url, arrived).await;
         }
         Err(TransportError::TooManyRedirects {
             url: req.url.to_string(),
@@ -206,10 +241,10 @@ impl Transport {
         &self,
         mut resp: reqwest::Response,
         url: Url,
-        started: Instant,
-    ) -> Result<IncomingResponse, TransportError> {
+        arrived: &mut Option<Arrived>,
+    ) -> Result<(), TransportError> {
         let status = resp.status().as_u16();
-        let headers = resp
+        let headers: Vec<(String, String)> = resp
             .headers()
             .iter()
             .map(|(k, v)| {
@@ -219,6 +254,12 @@ impl Transport {
                 )
             })
             .collect();
+        let response = arrived.insert(Arrived {
+            status,
+            headers,
+            body: BytesMut::new(),
+            complete: false,
+        });
         let limit = self.max_body_bytes;
         if resp.content_length().is_some_and(|n| n > limit) {
             return Err(TransportError::TooLarge {
@@ -226,22 +267,43 @@ impl Transport {
                 limit,
             });
         }
-        let mut buf = BytesMut::new();
+        // The body grows inside `arrived`: what came before a reset, a timeout or the
+        // limit stays in the record (cut, never more than the limit).
         while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&url, &e))? {
-            if buf.len() as u64 + chunk.len() as u64 > limit {
+            let room = limit.saturating_sub(response.body.len() as u64);
+            if chunk.len() as u64 > room {
+                let room = usize::try_from(room).unwrap_or(usize::MAX);
+                response.body.extend_from_slice(&chunk[..room]);
                 return Err(TransportError::TooLarge {
                     url: url.to_string(),
                     limit,
                 });
             }
-            buf.extend_from_slice(&chunk);
+            response.body.extend_from_slice(&chunk);
         }
-        Ok(IncomingResponse {
-            status,
-            headers,
-            body: buf.freeze(),
-            elapsed: started.elapsed(),
-        })
+        response.complete = true;
+        Ok(())
+    }
+}
+
+/// The response as far as it arrived.
+struct Arrived {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: BytesMut,
+    /// The whole body was read.
+    complete: bool,
+}
+
+impl Arrived {
+    fn into_response(self, elapsed: Duration) -> (IncomingResponse, bool) {
+        let response = IncomingResponse {
+            status: self.status,
+            headers: self.headers,
+            body: self.body.freeze(),
+            elapsed,
+        };
+        (response, self.complete)
     }
 }
 

@@ -113,7 +113,7 @@ impl Defect {
             Defect::DeleteNoop => "delete answers 204 but the resource stays readable",
             Defect::WrongFhirVersion => "the CapabilityStatement declares fhirVersion 3.0.2",
             Defect::Slow => {
-                "every request sleeps 30 s before answering (longer than a typical timeout)"
+                "every request waits 60 s before the status line (twice the default 30 s timeout), then trickles its body one byte per 100 ms"
             }
             Defect::HugeBody => {
                 "every answer with a body streams a 200 MiB resource (chunked, no Content-Length)"

@@ -145,7 +145,30 @@ async fn apply_response_defects(st: &FhirState, mut response: Response) -> Respo
         response.headers_mut().remove(header::CONTENT_LENGTH);
         *response.body_mut() = huge_body(st.config.huge_body_bytes);
     }
+    if d.has(Defect::Slow) && has_body {
+        let (parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, TRUNCATE_BUFFER_LIMIT)
+            .await
+            .unwrap_or_default();
+        response = Response::from_parts(parts, trickle(bytes, st.config.slow_trickle));
+    }
     response
+}
+
+/// `bytes` sent one byte per `pause` (the status line and headers go at once).
+fn trickle(bytes: Bytes, pause: std::time::Duration) -> Body {
+    let stream = futures::stream::unfold(0usize, move |sent| {
+        let bytes = bytes.clone();
+        async move {
+            if sent >= bytes.len() {
+                return None;
+            }
+            tokio::time::sleep(pause).await;
+            let one = bytes.slice(sent..sent + 1);
+            Some((Ok::<Bytes, std::convert::Infallible>(one), sent + 1))
+        }
+    });
+    Body::from_stream(stream)
 }
 
 /// A valid but enormous FHIR resource, streamed from one shared chunk: memory stays flat

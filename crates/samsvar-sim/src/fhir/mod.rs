@@ -61,6 +61,7 @@ pub struct FhirSimBuilder {
 #[derive(Debug, Clone)]
 pub(crate) struct FhirConfig {
     pub slow_delay: Duration,
+    pub slow_trickle: Duration,
     pub huge_body_bytes: u64,
     pub max_request_body: usize,
     pub offsite_origin: String,
@@ -68,12 +69,21 @@ pub(crate) struct FhirConfig {
     pub seed_fixtures: bool,
 }
 
+/// The `slow` defect's wait before the status line: twice a client's usual 30 s
+/// timeout, so a client with default settings always times out instead of by chance.
+pub const SLOW_DELAY: Duration = Duration::from_secs(60);
+
+/// The `slow` defect's pause between body bytes: a patient client still waits minutes
+/// for a small resource.
+pub const SLOW_TRICKLE: Duration = Duration::from_millis(100);
+
 impl Default for FhirSimBuilder {
     fn default() -> Self {
         Self {
             defects: Vec::new(),
             config: FhirConfig {
-                slow_delay: Duration::from_secs(30),
+                slow_delay: SLOW_DELAY,
+                slow_trickle: SLOW_TRICKLE,
                 huge_body_bytes: 200 * 1024 * 1024,
                 max_request_body: 16 * 1024 * 1024,
                 offsite_origin: "http://offsite.invalid".to_string(),
@@ -90,9 +100,15 @@ impl FhirSimBuilder {
         self
     }
 
-    /// How long the `slow` defect sleeps per request (default 30 s).
+    /// How long the `slow` defect waits before the status line (default 60 s).
     pub fn slow_delay(mut self, delay: Duration) -> Self {
         self.config.slow_delay = delay;
+        self
+    }
+
+    /// The pause between two body bytes under the `slow` defect (default 100 ms).
+    pub fn slow_trickle(mut self, pause: Duration) -> Self {
+        self.config.slow_trickle = pause;
         self
     }
 

@@ -127,11 +127,12 @@ async fn run_async(args: RunArgs) -> Result<Exit, UsageError> {
 
     let written = write_outputs(&record, &out_dir, &formats)?;
     let evidence_line = evidence.finish(&record)?;
-    println!();
+    let mut closing = String::from("\n");
     for path in written {
-        println!("report: {}", path.display());
+        closing.push_str(&format!("report: {}\n", path.display()));
     }
-    println!("{evidence_line}");
+    closing.push_str(&format!("{evidence_line}\n"));
+    crate::report::stdout(&closing);
     Ok(if record.outcome.is_failure() {
         Exit::Failed
     } else {
@@ -409,6 +410,14 @@ fn run_options(args: &RunArgs, config: &Config) -> Result<RunOptions, UsageError
     if let Some(m) = &args.max_body {
         options.max_body_bytes =
             config::parse_size(m).map_err(|e| format!("error: --max-body: {e}"))?;
+    }
+    let mut max_excerpt = config.limits.max_excerpt;
+    if let Some(m) = &args.max_excerpt {
+        max_excerpt =
+            Some(config::parse_size(m).map_err(|e| format!("error: --max-excerpt: {e}"))?);
+    }
+    if let Some(m) = max_excerpt {
+        options.max_excerpt_bytes = usize::try_from(m).unwrap_or(usize::MAX);
     }
     Ok(options)
 }

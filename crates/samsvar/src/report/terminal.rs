@@ -8,7 +8,7 @@ use samsvar_record::{Event, EventSink, RunRecord, StepOwner, SuitePlan, total_te
 use samsvar_report::terminal::{Style, TestLine, final_report, setup_step_line, test_line};
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -61,11 +61,7 @@ impl TerminalReporter {
     fn print(&self, text: &str) {
         let guard = self.bar.lock().ok();
         let bar = guard.as_ref().and_then(|g| g.as_ref());
-        let write = || {
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
-        };
+        let write = || super::stdout(text);
         match bar {
             Some(b) => b.suspend(write),
             None => write(),

@@ -44,15 +44,18 @@ pub async fn run(
     let request = request_message(ctx, &req);
     let resp = match result {
         Ok(r) => r,
-        Err(e) => {
+        Err(failure) => {
+            // Status and headers that arrived before the limit, a reset or the timeout
+            // are evidence too; the body is what arrived, marked truncated.
+            let partial = failure.partial.as_ref();
             running.record.exchange = Some(Exchange {
                 direction: Default::default(),
                 request,
-                response: None,
-                status: None,
-                elapsed_ms: None,
+                status: partial.map(|p| p.status),
+                elapsed_ms: partial.map(|p| millis(p.elapsed)),
+                response: partial.map(|p| response_message(ctx, p, true)),
             });
-            return running.finish(ctx, Outcome::Error, Some(e.to_string()));
+            return running.finish(ctx, Outcome::Error, Some(failure.error.to_string()));
         }
     };
     let view = HttpView::new(&resp);
@@ -70,7 +73,7 @@ pub async fn run(
         request,
         status: Some(resp.status),
         elapsed_ms: Some(millis(resp.elapsed)),
-        response: Some(response_message(ctx, &resp)),
+        response: Some(response_message(ctx, &resp, false)),
     });
     running.checked(ctx)
 }
@@ -81,15 +84,17 @@ fn request_message(ctx: &RunContext<'_>, req: &OutgoingRequest) -> HttpMessage {
         url: Some(req.url.as_str()),
         headers: &req.headers,
         body: req.body.as_ref(),
+        truncated: false,
     })
 }
 
-fn response_message(ctx: &RunContext<'_>, resp: &IncomingResponse) -> HttpMessage {
+fn response_message(ctx: &RunContext<'_>, resp: &IncomingResponse, cut: bool) -> HttpMessage {
     ctx.redactor.record_message(WireMessage {
         method: None,
         url: None,
         headers: &resp.headers,
         body: Some(&resp.body).filter(|b| !b.is_empty()),
+        truncated: cut,
     })
 }
 

@@ -109,6 +109,7 @@ fn exchange(ctx: &RunContext<'_>, raw: &RawExchange) -> Exchange {
             url: None,
             headers: &raw.response_headers,
             body: raw.response_body.as_ref().filter(|b| !b.is_empty()),
+            truncated: false,
         })
     });
     Exchange {
@@ -118,6 +119,7 @@ fn exchange(ctx: &RunContext<'_>, raw: &RawExchange) -> Exchange {
             url: Some(&raw.url),
             headers: &raw.request_headers,
             body: Some(&raw.request_body).filter(|b| !b.is_empty()),
+            truncated: false,
         }),
         response,
         status: raw.status,
