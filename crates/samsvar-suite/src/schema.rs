@@ -322,7 +322,7 @@ pub fn suite_schema() -> Value {
                         "else": { "$ref": "#/$defs/statusCode" }
                     },
                     "header": {
-                        "description": "A response header exists (the default), equals a value or matches a regex.",
+                        "description": "A response header exists (the default), equals or differs from a value, compares with one in order, or matches a regex.",
                         "type": "object",
                         "additionalProperties": false,
                         "required": ["name"],
@@ -331,6 +331,11 @@ pub fn suite_schema() -> Value {
                             "name": { "type": "string", "minLength": 1 },
                             "exists": { "type": "boolean" },
                             "equals": { "type": ["string", "number", "boolean"] },
+                            "not_equals": { "type": ["string", "number", "boolean"] },
+                            "less_than": { "type": ["string", "number"] },
+                            "at_most": { "type": ["string", "number"] },
+                            "greater_than": { "type": ["string", "number"] },
+                            "at_least": { "type": ["string", "number"] },
                             "matches": { "type": "string" }
                         }
                     },
@@ -340,7 +345,7 @@ pub fn suite_schema() -> Value {
                         "minLength": 1
                     },
                     "fhirpath": {
-                        "description": "An expression that must be true, or `{expr, equals|matches|exists}`.",
+                        "description": "An expression that must be true, or `{expr, CHECK}` with one of equals, not_equals, less_than, at_most, greater_than, at_least, matches, exists. `%name` reads a variable; `{{name}}` is not replaced inside an expression.",
                         "if": { "type": "string" },
                         "then": { "minLength": 1 },
                         "else": {
@@ -352,6 +357,11 @@ pub fn suite_schema() -> Value {
                             "properties": {
                                 "expr": { "type": "string", "minLength": 1 },
                                 "equals": { "type": ["string", "number", "boolean"] },
+                                "not_equals": { "type": ["string", "number", "boolean"] },
+                                "less_than": { "type": ["string", "number"] },
+                                "at_most": { "type": ["string", "number"] },
+                                "greater_than": { "type": ["string", "number"] },
+                                "at_least": { "type": ["string", "number"] },
                                 "matches": { "type": "string" },
                                 "exists": { "type": "boolean" }
                             }
@@ -369,9 +379,18 @@ pub fn suite_schema() -> Value {
                         "minLength": 1
                     },
                     "conforms_to": {
-                        "description": "The JSON body conforms to this FHIR profile (canonical URL).",
-                        "type": "string",
-                        "minLength": 1
+                        "description": "The JSON body conforms to this FHIR profile (canonical URL); or `{profile, each}`: every value the FHIRPath expression `each` selects (e.g. `entry.resource`) conforms, and it selects at least one.",
+                        "if": { "type": "string" },
+                        "then": { "minLength": 1 },
+                        "else": {
+                            "type": "object",
+                            "additionalProperties": false,
+                            "required": ["profile"],
+                            "properties": {
+                                "profile": { "type": "string", "minLength": 1 },
+                                "each": { "type": "string", "minLength": 1 }
+                            }
+                        }
                     },
                     "tls": {
                         "description": "A `tls:` probe step's outcome: the server refused or accepted the offered version.",

@@ -382,13 +382,13 @@ fn describe(
             let (message, hint) = match def.as_deref() {
                 _ if ptr.ends_with("/fhirpath") => (
                     format!(
-                        "{name} takes `expr` and exactly one of `equals`, `matches`, `exists`; found {found}"
+                        "{name} takes `expr` and exactly one check (`equals`, `not_equals`, `less_than`, `at_most`, `greater_than`, `at_least`, `matches`, `exists`); found {found}"
                     ),
                     "write a bare expression to check that it is true",
                 ),
                 _ if ptr.ends_with("/header") => (
                     format!(
-                        "{name} takes `name` and at most one of `exists`, `equals`, `matches`; found {found}"
+                        "{name} takes `name` and at most one check (`exists`, `equals`, `not_equals`, `less_than`, `at_most`, `greater_than`, `at_least`, `matches`); found {found}"
                     ),
                     "write a second assertion for a second check",
                 ),
