@@ -328,15 +328,7 @@ pub fn suite_schema() -> Value {
                         "required": ["name"],
                         "maxProperties": 2,
                         "properties": {
-                            "name": { "type": "string", "minLength": 1 },
-                            "exists": { "type": "boolean" },
-                            "equals": { "type": ["string", "number", "boolean"] },
-                            "not_equals": { "type": ["string", "number", "boolean"] },
-                            "less_than": { "type": ["string", "number"] },
-                            "at_most": { "type": ["string", "number"] },
-                            "greater_than": { "type": ["string", "number"] },
-                            "at_least": { "type": ["string", "number"] },
-                            "matches": { "type": "string" }
+                            "name": { "type": "string", "minLength": 1 }
                         }
                     },
                     "content_type": {
@@ -355,15 +347,7 @@ pub fn suite_schema() -> Value {
                             "minProperties": 2,
                             "maxProperties": 2,
                             "properties": {
-                                "expr": { "type": "string", "minLength": 1 },
-                                "equals": { "type": ["string", "number", "boolean"] },
-                                "not_equals": { "type": ["string", "number", "boolean"] },
-                                "less_than": { "type": ["string", "number"] },
-                                "at_most": { "type": ["string", "number"] },
-                                "greater_than": { "type": ["string", "number"] },
-                                "at_least": { "type": ["string", "number"] },
-                                "matches": { "type": "string" },
-                                "exists": { "type": "boolean" }
+                                "expr": { "type": "string", "minLength": 1 }
                             }
                         }
                     },
@@ -401,6 +385,29 @@ pub fn suite_schema() -> Value {
             "statusCode": { "type": "integer", "minimum": 100, "maximum": 599 }
         }
     });
+    let assertion = "/$defs/assertion/properties";
+    for at in ["/header/properties", "/fhirpath/else/properties"] {
+        if let Some(Value::Object(props)) = schema.pointer_mut(&format!("{assertion}{at}")) {
+            props.extend(value_checks());
+        }
+    }
     crate::xds_schema::extend(&mut schema);
     schema
+}
+
+/// The checks a header or FHIRPath value assertion takes (one of them).
+fn value_checks() -> serde_json::Map<String, Value> {
+    let mut checks = serde_json::Map::new();
+    checks.insert("exists".into(), json!({ "type": "boolean" }));
+    for key in ["equals", "not_equals"] {
+        checks.insert(
+            key.into(),
+            json!({ "type": ["string", "number", "boolean"] }),
+        );
+    }
+    for order in crate::model::Ordering::ALL {
+        checks.insert(order.key().into(), json!({ "type": ["string", "number"] }));
+    }
+    checks.insert("matches".into(), json!({ "type": "string" }));
+    checks
 }
