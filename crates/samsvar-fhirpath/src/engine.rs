@@ -85,6 +85,10 @@ impl Compiled {
         }
     }
 
+    pub(crate) fn variables(&self) -> &[String] {
+        &self.constants
+    }
+
     /// Evaluates natively where that is exact, else with the engine.
     pub(crate) fn evaluate(
         &self,

@@ -38,6 +38,12 @@ impl Expression {
         &self.source
     }
 
+    /// The `%names` the expression reads, each once, in order of first use (built-in
+    /// ones such as `%resource` included; see [`crate::lint::is_built_in_variable`]).
+    pub fn variables(&self) -> &[String] {
+        self.compiled.variables()
+    }
+
     /// Evaluates against `input` (usually a resource) with no extra variables.
     pub fn evaluate(&self, input: &Value) -> Result<Vec<Value>, EvalError> {
         self.evaluate_with(input, &Variables::new())

@@ -11,6 +11,7 @@ mod engine;
 mod error;
 mod expression;
 mod hoist;
+pub mod lint;
 mod native;
 mod scan;
 mod syntax;

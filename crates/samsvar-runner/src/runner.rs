@@ -79,7 +79,7 @@ impl Runner {
         });
         for loaded in suites {
             ctx.sources = &loaded.sources;
-            let scope = base_scope(&loaded.suite, bindings);
+            let scope = base_scope(&loaded.suite, bindings, &self.options.run_id);
             run_suite(&ctx, &loaded.suite, scope).await;
         }
         ctx.emit(Event::RunFinished {
@@ -90,9 +90,10 @@ impl Runner {
     }
 }
 
-/// Inputs (suite defaults, then bound values) and target URLs, by name.
-fn base_scope(suite: &Suite, bindings: &Bindings) -> Scope {
+/// Inputs (suite defaults, then bound values), target URLs by name, and `$run_id`.
+fn base_scope(suite: &Suite, bindings: &Bindings, run_id: &str) -> Scope {
     let mut scope = Scope::new();
+    scope.set("$run_id", run_id);
     // `{{fhir}}` is the base URL of target `fhir`; `{{target}}` that of the only target.
     for (name, b) in &bindings.targets {
         scope.set(name.clone(), b.url.trim_end_matches('/').to_string());

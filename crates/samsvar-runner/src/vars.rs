@@ -2,6 +2,7 @@
 
 use samsvar_suite::model::{JsonTemplate, Template, TemplatePart};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// A template referred to a variable that has no value.
@@ -64,9 +65,13 @@ impl Scope {
         self.values.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
-    fn lookup(&self, name: &str) -> Result<&str, UndefinedVariable> {
+    fn lookup(&self, name: &str) -> Result<Cow<'_, str>, UndefinedVariable> {
         if let Some(v) = self.values.get(name) {
-            return Ok(v);
+            return Ok(Cow::Borrowed(v));
+        }
+        // A new value at every use, so two creates in one run never collide either.
+        if name == "$uuid" {
+            return Ok(Cow::Owned(uuid::Uuid::new_v4().to_string()));
         }
         let mut err = UndefinedVariable::new(name);
         if let Some(why) = self.uncaptured.get(name) {
@@ -77,14 +82,38 @@ impl Scope {
 
     /// Renders a template, substituting every `{{name}}`.
     pub fn render(&self, t: &Template) -> Result<String, UndefinedVariable> {
+        self.render_with(t, |v| v.to_string())
+    }
+
+    /// Renders a regex template: each `{{name}}` stands for its value literally (escaped),
+    /// so a captured `1.0` matches `1.0` and not `100`.
+    pub fn render_regex(&self, t: &Template) -> Result<String, UndefinedVariable> {
+        self.render_with(t, regex::escape)
+    }
+
+    fn render_with(
+        &self,
+        t: &Template,
+        value: impl Fn(&str) -> String,
+    ) -> Result<String, UndefinedVariable> {
         let mut out = String::new();
         for part in &t.parts {
             match part {
                 TemplatePart::Literal(s) => out.push_str(s),
-                TemplatePart::Var { name, .. } => out.push_str(self.lookup(name)?),
+                TemplatePart::Var { name, .. } => out.push_str(&value(&self.lookup(name)?)),
             }
         }
         Ok(out)
+    }
+
+    /// Whether `name` has a value (a capture that found nothing has none).
+    pub fn has(&self, name: &str) -> bool {
+        self.values.contains_key(name)
+    }
+
+    /// Why a variable has no value, when it was captured and found nothing.
+    pub fn why_unset(&self, name: &str) -> Option<&str> {
+        self.uncaptured.get(name).map(String::as_str)
     }
 
     /// Renders a JSON template (string leaves are templates) into JSON.
@@ -120,7 +149,7 @@ impl Scope {
             };
             out.push_str(&rest[..open]);
             let name = rest[open + 2..open + 2 + close].trim();
-            out.push_str(self.lookup(name)?);
+            out.push_str(&self.lookup(name)?);
             rest = &rest[open + 2 + close + 2..];
         }
         out.push_str(rest);

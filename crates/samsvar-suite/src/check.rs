@@ -22,10 +22,17 @@ enum Scope<'a> {
     Teardown(usize),
 }
 
-pub(crate) fn check(suite: &mut Suite, sources: &SourceMap, diags: &mut Vec<Diagnostic>) {
+/// `fhirpath_vars`: the `%variables` FHIRPath expressions read, as (step span, name, span).
+pub(crate) fn check(
+    suite: &mut Suite,
+    sources: &SourceMap,
+    fhirpath_vars: &[(Span, String, Span)],
+    diags: &mut Vec<Diagnostic>,
+) {
     let mut checker = Checker {
         sources,
         diags,
+        fhirpath_vars,
         names: HashMap::new(),
         captures: HashMap::new(),
         used: HashSet::new(),
@@ -44,6 +51,7 @@ pub(crate) fn check(suite: &mut Suite, sources: &SourceMap, diags: &mut Vec<Diag
 
 struct Checker<'a> {
     sources: &'a SourceMap,
+    fhirpath_vars: &'a [(Span, String, Span)],
     diags: &'a mut Vec<Diagnostic>,
     /// Input and target names, with where they are declared.
     names: HashMap<String, (Span, &'static str)>,
@@ -95,6 +103,14 @@ fn step_templates(step: &Step) -> Vec<&Template> {
                 check: ValueCheck::Equals(t),
                 ..
             } => out.push(t),
+            AssertionKind::Header { check, .. } | AssertionKind::FhirPathValue { check, .. } => {
+                match check {
+                    ValueCheck::NotEquals(t)
+                    | ValueCheck::Matches(t)
+                    | ValueCheck::Compare(_, t) => out.push(t),
+                    ValueCheck::Exists(_) | ValueCheck::Equals(_) => {}
+                }
+            }
             AssertionKind::Xds(XdsAssertion::ErrorCode(t) | XdsAssertion::DocumentSha1(t)) => {
                 out.push(t)
             }
@@ -274,12 +290,35 @@ impl Checker<'_> {
             let t = template::parse(&file.text, &at, &mut Vec::new());
             uses.extend(template::vars(&t).map(|(n, s)| (n.to_string(), s)));
         }
+        // `%name` in FHIRPath expressions reads the same variables as `{{name}}`.
+        uses.extend(
+            self.fhirpath_vars
+                .iter()
+                .filter(|(at, _, _)| *at == step.span)
+                .map(|(_, name, span)| (name.clone(), *span)),
+        );
         for (name, span) in uses {
             self.use_var(&name, span, scope);
         }
     }
 
     fn use_var(&mut self, name: &str, span: Span, scope: Scope<'_>) {
+        if name.starts_with('$') {
+            if !RUN_VALUES.contains(&name) {
+                let d = Diagnostic::error(
+                    "unknown-run-value",
+                    span,
+                    format!("`{name}` is not a run value"),
+                );
+                self.diags.push(
+                    match crate::suggest::closest(name, RUN_VALUES.iter().copied()) {
+                        Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+                        None => d.with_hint("the run values are `$uuid` and `$run_id`"),
+                    },
+                );
+            }
+            return;
+        }
         self.used.insert(name.to_string());
         if self.names.contains_key(name) {
             return;

@@ -141,9 +141,12 @@ pub fn check_source(path: &Path, text: String) -> Checked {
             sources: &mut sources,
             diags: &mut diags,
             fixtures: Vec::new(),
+            fhirpath_vars: Vec::new(),
+            step_span: root.span,
         };
         let mut suite = lower.suite(&root);
-        semantic::check(&mut suite, &sources, &mut diags);
+        let fhirpath_vars = std::mem::take(&mut lower.fhirpath_vars);
+        semantic::check(&mut suite, &sources, &fhirpath_vars, &mut diags);
         suite
     });
     if suite.is_none() && diags.is_empty() {

@@ -22,6 +22,11 @@ pub(crate) struct Lower<'a> {
     pub sources: &'a mut SourceMap,
     pub diags: &'a mut Vec<Diagnostic>,
     pub fixtures: Vec<PathBuf>,
+    /// The `%variables` FHIRPath expressions read: (the step's span, name, where it is
+    /// written), for the semantic checks.
+    pub fhirpath_vars: Vec<(Span, String, Span)>,
+    /// The span of the step being lowered.
+    pub step_span: Span,
 }
 
 /// A position inside a YAML scalar, starting `base` bytes into its value.
@@ -212,6 +217,7 @@ impl Lower<'_> {
 
     fn step(&mut self, node: &Node) -> Option<Step> {
         node.as_map()?;
+        self.step_span = node.span;
         let action = if let Some(request) = node.get("request") {
             Action::Http(self.request(&request.value)?)
         } else if let Some(xds) = node.get("xds") {
@@ -522,9 +528,25 @@ impl Lower<'_> {
                     resolved,
                 }
             }
-            "conforms_to" => {
-                AssertionKind::ConformsTo(Spanned::new(v.as_str()?.to_string(), v.span))
-            }
+            "conforms_to" => match v.as_str() {
+                Some(profile) => AssertionKind::ConformsTo {
+                    profile: Spanned::new(profile.to_string(), v.span),
+                    each: None,
+                },
+                None => {
+                    let each = match v.get("each") {
+                        Some(e) => {
+                            self.fhirpath(&e.value)?;
+                            Some(spanned_str(e))
+                        }
+                        None => None,
+                    };
+                    AssertionKind::ConformsTo {
+                        profile: spanned_str(v.get("profile")?),
+                        each,
+                    }
+                }
+            },
             "xds" => self.xds_assertion(v)?,
             "tls" => self.tls_assertion(v)?,
             _ => return None,
@@ -535,43 +557,132 @@ impl Lower<'_> {
         })
     }
 
-    /// `exists`, `equals` or `matches` in a header or FHIRPath check.
+    /// The one check of a header or FHIRPath assertion (`exists`, `equals`, …).
     fn value_check(&mut self, node: &Node) -> Option<ValueCheck> {
         if let Some(e) = node.get("equals") {
             return Some(ValueCheck::Equals(self.template(&e.value)));
         }
+        if let Some(e) = node.get("not_equals") {
+            return Some(ValueCheck::NotEquals(self.template(&e.value)));
+        }
+        for order in Ordering::ALL {
+            if let Some(e) = node.get(order.key()) {
+                return Some(ValueCheck::Compare(order, self.template(&e.value)));
+            }
+        }
         if let Some(e) = node.get("matches") {
-            self.regex(&e.value)?;
-            return Some(ValueCheck::Matches(spanned_str(e)));
+            let pattern = self.template(&e.value);
+            self.regex_template(&e.value, &pattern)?;
+            return Some(ValueCheck::Matches(pattern));
         }
         node.get("exists")
             .and_then(|e| e.value.as_bool())
             .map(ValueCheck::Exists)
     }
 
-    /// Reports a FHIRPath syntax error at its exact position inside the expression.
+    /// Checks a FHIRPath expression: no `{{templates}}` (they are not replaced: `%name`
+    /// reads a variable), no function this build cannot evaluate or wrong number of
+    /// arguments, no `==`/`&&`/`||`, valid syntax. Each problem points at its exact spot.
+    /// Records the `%variables` it reads for the semantic checks.
     fn fhirpath(&mut self, node: &Node) -> Option<()> {
         let expr = node.as_str()?;
-        if let Err(err) = fhirpath_check::parse(expr) {
-            let mut d = Diagnostic::error(
+        let before = self.diags.len();
+        self.fhirpath_templates(node, expr);
+        let lint = samsvar_fhirpath::lint::lint(expr);
+        for f in &lint.findings {
+            self.diags.push(crate::fhirpath_check::diagnostic(
+                f,
+                node.sub_span(self.src, f.offset, f.len),
+            ));
+        }
+        if self.diags.len() == before
+            && let Err(err) = fhirpath_check::parse(expr)
+        {
+            self.diags.push(Diagnostic::error(
                 "fhirpath-syntax",
                 node.sub_span(self.src, err.offset, err.len.max(1)),
                 format!("FHIRPath syntax error: {}", err.message),
-            );
-            if expr.contains("{{") {
-                d = d.with_hint(
-                    "FHIRPath expressions are not templates; compare with `equals: \"{{var}}\"`",
-                );
-            }
-            self.diags.push(d);
+            ));
+        }
+        if self.diags.len() > before {
             return None;
         }
+        for v in lint.variables {
+            if !samsvar_fhirpath::lint::is_built_in_variable(&v.name) {
+                let at = node.sub_span(self.src, v.offset, v.len);
+                self.fhirpath_vars.push((self.step_span, v.name, at));
+            }
+        }
         Some(())
+    }
+
+    /// `{{name}}` inside an expression is compared as literal text (the trap of
+    /// `where(id = '{{decoy}}')` with `exists: false`): an error naming `%name`.
+    fn fhirpath_templates(&mut self, node: &Node, expr: &str) {
+        let mut from = 0;
+        while let Some(found) = expr[from..].find("{{") {
+            let open = from + found;
+            let close = expr[open..].find("}}").map_or(expr.len(), |c| open + c + 2);
+            let name = expr[open..close]
+                .trim_start_matches("{{")
+                .trim_end_matches("}}")
+                .trim();
+            let variable = if crate::template::is_var_name(name) && !name.contains('-') {
+                format!("%{name}")
+            } else {
+                format!("%`{name}`")
+            };
+            self.diags.push(
+                Diagnostic::error(
+                    "fhirpath-template",
+                    node.sub_span(self.src, open, close - open),
+                    format!(
+                        "`{}` inside a FHIRPath expression is not replaced: it would be compared as literal text",
+                        &expr[open..close]
+                    ),
+                )
+                .with_hint(format!(
+                    "read the variable as `{variable}`: a FHIRPath environment variable, written without quotes or braces"
+                )),
+            );
+            from = close;
+        }
+    }
+
+    /// Checks a `matches` regex with `{{variables}}` in it: each variable stands for
+    /// literal text, so the pattern is checked with a literal of the same length there.
+    fn regex_template(&mut self, node: &Node, pattern: &Template) -> Option<()> {
+        let Some(text) = node.as_str() else {
+            return Some(());
+        };
+        if !pattern
+            .parts
+            .iter()
+            .any(|p| matches!(p, TemplatePart::Var { .. }))
+        {
+            return self.regex(node);
+        }
+        let mut masked = text.to_string();
+        let mut from = 0;
+        while let Some(found) = masked[from..].find("{{") {
+            let open = from + found;
+            let Some(close) = masked[open..].find("}}").map(|c| open + c + 2) else {
+                break;
+            };
+            masked.replace_range(open..close, &"_".repeat(close - open));
+            from = close;
+        }
+        self.regex_text(node, &masked)
     }
 
     /// Reports an invalid regex, at the offending part of the pattern when known.
     fn regex(&mut self, node: &Node) -> Option<()> {
         let pattern = node.as_str()?;
+        self.regex_text(node, pattern)
+    }
+
+    /// [`Self::regex`] for `pattern`, whose offsets are those of the node's text.
+    fn regex_text(&mut self, node: &Node, pattern: &str) -> Option<()> {
         if let Err(err) = regex_syntax::ast::parse::Parser::new().parse(pattern) {
             let span = err.span();
             let d = Diagnostic::error(

@@ -48,6 +48,11 @@ pub enum TemplatePart {
     },
 }
 
+/// Values the runner provides itself, written `{{$name}}`: `$uuid` is a new random UUID
+/// at every use, `$run_id` the id of the run (the same throughout it). They keep suites
+/// that run on shared servers from colliding with other runs.
+pub const RUN_VALUES: &[&str] = &["$uuid", "$run_id"];
+
 /// A parsed suite, ready to run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Suite {
@@ -357,8 +362,13 @@ pub enum AssertionKind {
         path: Spanned<PathBuf>,
         resolved: PathBuf,
     },
-    /// The JSON body conforms to this FHIR profile (canonical URL).
-    ConformsTo(Spanned<String>),
+    /// The JSON body, or each part a FHIRPath expression selects from it (`each`, e.g.
+    /// `entry.resource` of a search), conforms to this FHIR profile (canonical URL). A
+    /// selection that finds nothing fails: there is nothing that conforms.
+    ConformsTo {
+        profile: Spanned<String>,
+        each: Option<Spanned<String>>,
+    },
     /// A check on an XDS response (docs/xds.md).
     Xds(XdsAssertion),
     /// The outcome of a `tls` probe step.
@@ -370,7 +380,62 @@ pub enum AssertionKind {
 pub enum ValueCheck {
     Exists(bool),
     Equals(Template),
-    Matches(Spanned<String>),
+    NotEquals(Template),
+    /// A regex; `{{variables}}` in it stand for their values, matched literally.
+    Matches(Template),
+    /// An ordered comparison of the value with a template: numbers numerically, dates
+    /// and times (ISO 8601, same precision) in time order.
+    Compare(Ordering, Template),
+}
+
+/// How [`ValueCheck::Compare`] orders the actual value against the expected one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ordering {
+    LessThan,
+    AtMost,
+    GreaterThan,
+    AtLeast,
+}
+
+impl Ordering {
+    /// The suite key that writes this comparison.
+    pub fn key(self) -> &'static str {
+        match self {
+            Ordering::LessThan => "less_than",
+            Ordering::AtMost => "at_most",
+            Ordering::GreaterThan => "greater_than",
+            Ordering::AtLeast => "at_least",
+        }
+    }
+
+    /// The comparison as an operator (`<`, `<=`, `>`, `>=`).
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Ordering::LessThan => "<",
+            Ordering::AtMost => "<=",
+            Ordering::GreaterThan => ">",
+            Ordering::AtLeast => ">=",
+        }
+    }
+
+    /// Whether `order` (actual compared with expected) satisfies this comparison.
+    pub fn holds(self, order: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering::*;
+        match self {
+            Ordering::LessThan => order == Less,
+            Ordering::AtMost => order != Greater,
+            Ordering::GreaterThan => order == Greater,
+            Ordering::AtLeast => order != Less,
+        }
+    }
+
+    pub const ALL: [Ordering; 4] = [
+        Ordering::LessThan,
+        Ordering::AtMost,
+        Ordering::GreaterThan,
+        Ordering::AtLeast,
+    ];
 }
 
 /// An IHE XDS.b transaction step: ITI-41, ITI-18 or ITI-43 over SOAP/MTOM (docs/xds.md).

@@ -55,6 +55,26 @@ pub const RULES: &[LintRule] = &[
         "FHIRPath syntax error, pointing inside the expression",
     ),
     lint(
+        "fhirpath-template",
+        E,
+        "`{{name}}` inside a FHIRPath expression (hint: read the variable as `%name`)",
+    ),
+    lint(
+        "unknown-function",
+        E,
+        "a FHIRPath function this build does not evaluate (hint: the closest known one)",
+    ),
+    lint(
+        "fhirpath-arity",
+        E,
+        "a FHIRPath function called with the wrong number of arguments",
+    ),
+    lint(
+        "fhirpath-operator",
+        E,
+        "`==`, `&&` or `||` in FHIRPath (hint: `=`, `and`, `or`)",
+    ),
+    lint(
         "invalid-regex",
         E,
         "a regex that does not compile, pointing inside the pattern",
@@ -117,6 +137,11 @@ pub const RULES: &[LintRule] = &[
         "unknown-xds-capture",
         E,
         "a `{ xds: NAME }` capture samsvar does not know",
+    ),
+    lint(
+        "unknown-run-value",
+        E,
+        "`{{$name}}` that is not one of the run values `$uuid`, `$run_id`",
     ),
     lint(
         "missing-file",

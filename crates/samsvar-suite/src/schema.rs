@@ -322,16 +322,13 @@ pub fn suite_schema() -> Value {
                         "else": { "$ref": "#/$defs/statusCode" }
                     },
                     "header": {
-                        "description": "A response header exists (the default), equals a value or matches a regex.",
+                        "description": "A response header exists (the default), equals or differs from a value, compares with one in order, or matches a regex.",
                         "type": "object",
                         "additionalProperties": false,
                         "required": ["name"],
                         "maxProperties": 2,
                         "properties": {
-                            "name": { "type": "string", "minLength": 1 },
-                            "exists": { "type": "boolean" },
-                            "equals": { "type": ["string", "number", "boolean"] },
-                            "matches": { "type": "string" }
+                            "name": { "type": "string", "minLength": 1 }
                         }
                     },
                     "content_type": {
@@ -340,7 +337,7 @@ pub fn suite_schema() -> Value {
                         "minLength": 1
                     },
                     "fhirpath": {
-                        "description": "An expression that must be true, or `{expr, equals|matches|exists}`.",
+                        "description": "An expression that must be true, or `{expr, CHECK}` with one of equals, not_equals, less_than, at_most, greater_than, at_least, matches, exists. `%name` reads a variable; `{{name}}` is not replaced inside an expression.",
                         "if": { "type": "string" },
                         "then": { "minLength": 1 },
                         "else": {
@@ -350,10 +347,7 @@ pub fn suite_schema() -> Value {
                             "minProperties": 2,
                             "maxProperties": 2,
                             "properties": {
-                                "expr": { "type": "string", "minLength": 1 },
-                                "equals": { "type": ["string", "number", "boolean"] },
-                                "matches": { "type": "string" },
-                                "exists": { "type": "boolean" }
+                                "expr": { "type": "string", "minLength": 1 }
                             }
                         }
                     },
@@ -369,9 +363,18 @@ pub fn suite_schema() -> Value {
                         "minLength": 1
                     },
                     "conforms_to": {
-                        "description": "The JSON body conforms to this FHIR profile (canonical URL).",
-                        "type": "string",
-                        "minLength": 1
+                        "description": "The JSON body conforms to this FHIR profile (canonical URL); or `{profile, each}`: every value the FHIRPath expression `each` selects (e.g. `entry.resource`) conforms, and it selects at least one.",
+                        "if": { "type": "string" },
+                        "then": { "minLength": 1 },
+                        "else": {
+                            "type": "object",
+                            "additionalProperties": false,
+                            "required": ["profile"],
+                            "properties": {
+                                "profile": { "type": "string", "minLength": 1 },
+                                "each": { "type": "string", "minLength": 1 }
+                            }
+                        }
                     },
                     "tls": {
                         "description": "A `tls:` probe step's outcome: the server refused or accepted the offered version.",
@@ -382,6 +385,29 @@ pub fn suite_schema() -> Value {
             "statusCode": { "type": "integer", "minimum": 100, "maximum": 599 }
         }
     });
+    let assertion = "/$defs/assertion/properties";
+    for at in ["/header/properties", "/fhirpath/else/properties"] {
+        if let Some(Value::Object(props)) = schema.pointer_mut(&format!("{assertion}{at}")) {
+            props.extend(value_checks());
+        }
+    }
     crate::xds_schema::extend(&mut schema);
     schema
+}
+
+/// The checks a header or FHIRPath value assertion takes (one of them).
+fn value_checks() -> serde_json::Map<String, Value> {
+    let mut checks = serde_json::Map::new();
+    checks.insert("exists".into(), json!({ "type": "boolean" }));
+    for key in ["equals", "not_equals"] {
+        checks.insert(
+            key.into(),
+            json!({ "type": ["string", "number", "boolean"] }),
+        );
+    }
+    for order in crate::model::Ordering::ALL {
+        checks.insert(order.key().into(), json!({ "type": ["string", "number"] }));
+    }
+    checks.insert("matches".into(), json!({ "type": "string" }));
+    checks
 }

@@ -241,6 +241,9 @@ fn describe(
                         span,
                         format!("unknown key `{key}`{}", def_label(def.as_deref())),
                     );
+                    if let Some(hint) = indentation_hint(ptr, key) {
+                        return d.with_hint(hint);
+                    }
                     match crate::suggest::closest(key, allowed.iter().copied()) {
                         Some(s) => d.with_hint(format!("did you mean `{s}`?")),
                         None if def.as_deref() == Some("test") && key == "tests" => d.with_hint(
@@ -282,7 +285,12 @@ fn describe(
                 loc.value,
                 format!("{name} must be {expected}, found {found}"),
             );
-            let hint = custom.or_else(|| {
+            let segs = segments(ptr);
+            let misplaced = match segs.as_slice() {
+                [.., parent, key] => indentation_hint(&format!("/{}", escape(parent)), key),
+                _ => None,
+            };
+            let hint = misplaced.or(custom).or_else(|| {
                 (expected.contains("string")
                     && matches!(*err.instance, Value::Number(_) | Value::Bool(_)))
                 .then(|| "quote the value to make it a string".to_string())
@@ -382,13 +390,13 @@ fn describe(
             let (message, hint) = match def.as_deref() {
                 _ if ptr.ends_with("/fhirpath") => (
                     format!(
-                        "{name} takes `expr` and exactly one of `equals`, `matches`, `exists`; found {found}"
+                        "{name} takes `expr` and exactly one check (`equals`, `not_equals`, `less_than`, `at_most`, `greater_than`, `at_least`, `matches`, `exists`); found {found}"
                     ),
                     "write a bare expression to check that it is true",
                 ),
                 _ if ptr.ends_with("/header") => (
                     format!(
-                        "{name} takes `name` and at most one of `exists`, `equals`, `matches`; found {found}"
+                        "{name} takes `name` and at most one check (`exists`, `equals`, `not_equals`, `less_than`, `at_most`, `greater_than`, `at_least`, `matches`); found {found}"
                     ),
                     "write a second assertion for a second check",
                 ),
@@ -430,6 +438,23 @@ fn describe(
         _ => Diagnostic::error("invalid-value", loc.value, format!("{name}: {err}")),
     };
     vec![d]
+}
+
+/// Keys of a step: found inside one of its parts, they were most likely indented one
+/// level too deep.
+const STEP_KEYS: &[&str] = &["name", "request", "xds", "tls", "capture", "assert"];
+
+/// When `key` is a step key written inside the step part at `ptr` (`capture`,
+/// `request`, …), a hint naming the likely indentation mistake.
+fn indentation_hint(ptr: &str, key: &str) -> Option<String> {
+    let parent = segments(ptr).pop()?;
+    let parts = ["capture", "request", "xds", "tls", "assert"];
+    (STEP_KEYS.contains(&key) && parts.contains(&parent.as_str()) && key != parent).then(|| {
+        format!(
+            "`{key}:` looks indented under `{parent}:`, so it is read as part of `{parent}`; \
+             indent `{key}:` like `{parent}:` to make it a key of the step"
+        )
+    })
 }
 
 fn quoted_list(opts: &[&str]) -> String {

@@ -71,7 +71,7 @@ pub(crate) fn parse(text: &str, at: &dyn Locate, diags: &mut Vec<Diagnostic>) ->
                     at.locate(open, inner_end + 2 - open),
                     format!("`{{{{{inner}}}}}` is not a variable reference"),
                 )
-                .with_hint("a variable name starts with a letter or `_` and holds only letters, digits, `_` and `-`"),
+                .with_hint("a variable name starts with a letter or `_` (or `$` for a run value such as `$uuid`) and holds only letters, digits, `_` and `-`"),
             );
             literal.push_str(&text[open..inner_end + 2]);
         }
@@ -98,8 +98,9 @@ pub fn from_str(text: &str) -> Template {
     parse(text, &at, &mut Vec::new())
 }
 
+/// A declared name (`family`), or a run value (`$uuid`, see [`crate::model::RUN_VALUES`]).
 pub(crate) fn is_var_name(name: &str) -> bool {
-    let mut chars = name.chars();
+    let mut chars = name.strip_prefix('$').unwrap_or(name).chars();
     chars
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')

@@ -164,7 +164,7 @@ fn captures_and_assertions_are_typed() {
     assert!(matches!(kinds[1], AssertionKind::ContentType(_)));
     assert!(matches!(kinds[2], AssertionKind::FhirPathTrue(_)));
     assert!(
-        matches!(kinds[3], AssertionKind::FhirPathValue { check: ValueCheck::Matches(m), .. } if m.value == "^4\\.0\\.")
+        matches!(kinds[3], AssertionKind::FhirPathValue { check: ValueCheck::Matches(m), .. } if samsvar_suite::template_from_str("^4\\.0\\.").parts == m.parts)
     );
     assert!(matches!(kinds[4], AssertionKind::ResponseTimeUnder(2000)));
     let read = &test(&s, "read-patient").steps[0].assertions;
@@ -172,7 +172,9 @@ fn captures_and_assertions_are_typed() {
         matches!(&read[3].kind, AssertionKind::JsonSchema { resolved, .. } if resolved.is_file())
     );
     let conf = &test(&s, "profile-conformance").steps[0].assertions[0].kind;
-    assert!(matches!(conf, AssertionKind::ConformsTo(c) if c.value.ends_with("Patient-uv-ips")));
+    assert!(
+        matches!(conf, AssertionKind::ConformsTo { profile, each: None } if profile.value.ends_with("Patient-uv-ips"))
+    );
 }
 
 /// The whole model, as JSON (spans are not serialised), is a golden file.
@@ -234,4 +236,64 @@ fn security_checks_are_typed() {
         probe.assertions[0].kind,
         AssertionKind::Tls(TlsExpectation::Refused)
     ));
+}
+
+/// The checks added for honest verdicts load, and `%name` in FHIRPath makes a test need
+/// the test that captures the variable, as `{{name}}` does.
+#[test]
+fn variables_in_fhirpath_comparisons_and_conforms_each_load() {
+    let text = r#"
+suite: { id: additions, version: "1", title: additions, verifies: [REQ-1] }
+targets: { fhir: { kind: fhir } }
+tests:
+  - id: create
+    steps:
+      - request:
+          method: POST
+          url: "{{fhir}}/Patient"
+          json: { resourceType: Patient, identifier: [{ system: "urn:samsvar:run", value: "{{$run_id}}-{{$uuid}}" }] }
+        capture:
+          decoy: { fhirpath: id }
+          version: { fhirpath: meta.versionId }
+  - id: search
+    steps:
+      - request: GET {{fhir}}/Patient?identifier=urn:samsvar:run|{{$run_id}}
+        assert:
+          - fhirpath: { expr: "entry.resource.where(id = %decoy)", exists: false }
+          - fhirpath: { expr: "entry.count()", at_least: 1 }
+          - fhirpath: { expr: "entry.first().resource.meta.versionId", not_equals: "{{version}}" }
+          - header: { name: Content-Location, matches: '/Patient/{{decoy}}/_history/' }
+          - conforms_to: { profile: http://hl7.org/fhir/StructureDefinition/Patient, each: entry.resource }
+"#;
+    let checked = samsvar_suite::check_source(Path::new("additions.yaml"), text.to_string());
+    assert!(!checked.has_errors(), "{:#?}", checked.diagnostics);
+    let suite = checked.suite.unwrap();
+    let search = suite.root.tests()[1].clone();
+    assert_eq!(
+        search
+            .needs
+            .iter()
+            .map(|n| n.value.as_str())
+            .collect::<Vec<_>>(),
+        ["create"],
+        "`%decoy` is create's capture"
+    );
+    let kinds: Vec<&AssertionKind> = search.steps[0].assertions.iter().map(|a| &a.kind).collect();
+    assert!(matches!(
+        kinds[1],
+        AssertionKind::FhirPathValue {
+            check: ValueCheck::Compare(samsvar_suite::model::Ordering::AtLeast, _),
+            ..
+        }
+    ));
+    assert!(matches!(
+        kinds[2],
+        AssertionKind::FhirPathValue {
+            check: ValueCheck::NotEquals(_),
+            ..
+        }
+    ));
+    assert!(
+        matches!(kinds[4], AssertionKind::ConformsTo { each: Some(e), .. } if e.value == "entry.resource")
+    );
 }

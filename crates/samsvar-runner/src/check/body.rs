@@ -32,8 +32,9 @@ fn eval_fhirpath(
     scope: &Scope,
 ) -> Result<Vec<Value>, Problem> {
     let expr = ctx.caches.fhirpath(src).map_err(Problem::Other)?;
+    let vars = fhirpath_vars(&expr, scope).map_err(Problem::Other)?;
     let json = view.json().map_err(Problem::Body)?;
-    expr.evaluate_with(json, &fhirpath_vars(scope))
+    expr.evaluate_with(json, &vars)
         .map_err(|e| Problem::Other(e.to_string()))
 }
 
@@ -129,13 +130,88 @@ pub fn conforms_to(ctx: &RunContext<'_>, profile: &str, view: &dyn ResponseView)
     }
 }
 
-/// The scope's values as FHIRPath `%name` variables (strings).
-pub fn fhirpath_vars(scope: &Scope) -> samsvar_fhirpath::Variables<'static> {
+/// Every value `each` selects conforms to `profile`; it must select at least one. The
+/// issues of a part carry its index (`[2] Patient.name …`) so a failure names the entry.
+pub fn each_conforms_to(
+    ctx: &RunContext<'_>,
+    profile: &str,
+    each: &str,
+    view: &dyn ResponseView,
+    scope: &Scope,
+) -> Verdict {
+    let expected = format!("each `{each}` conforms to {profile}");
+    let Some(validator) = ctx.options.profile_validator.as_deref() else {
+        return Verdict::error(Some(expected), NO_PROFILE_VALIDATION);
+    };
+    let parts = match eval_fhirpath(ctx, each, view, scope) {
+        Ok(parts) => parts,
+        Err(p) => return p.verdict(Some(expected)),
+    };
+    if parts.is_empty() {
+        return Verdict {
+            message: Some(format!(
+                "`{each}` selected nothing, so nothing was shown to conform"
+            )),
+            ..Verdict::check(false, expected, "nothing selected")
+        };
+    }
+    let mut issues = Vec::new();
+    let mut failing = Vec::new();
+    for (index, part) in parts.iter().enumerate() {
+        match validator.validate(part, profile) {
+            Ok(found) => {
+                if found.iter().any(|i| i.is_error()) {
+                    failing.push(index);
+                }
+                issues.extend(found.into_iter().map(|mut i| {
+                    i.location = format!("{each}[{index}] {}", i.location);
+                    i
+                }));
+            }
+            Err(e) => {
+                return Verdict::error(Some(expected), format!("{each}[{index}]: {e}"));
+            }
+        }
+    }
+    let actual = match failing.as_slice() {
+        [] => format!("all {} conform", parts.len()),
+        [one] => format!("{each}[{one}] does not conform ({} checked)", parts.len()),
+        many => format!(
+            "{} of {} do not conform: {}",
+            many.len(),
+            parts.len(),
+            many.iter()
+                .map(|i| format!("{each}[{i}]"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    Verdict::check(failing.is_empty(), expected, actual).with_issues(issues)
+}
+
+/// The scope's values as FHIRPath `%name` variables (strings). A variable the expression
+/// reads that has no value is an error naming it, never an empty value: `where(id =
+/// %decoy)` with an uncaptured `%decoy` would otherwise find nothing and pass `exists: false`.
+pub fn fhirpath_vars(
+    expr: &samsvar_fhirpath::Expression,
+    scope: &Scope,
+) -> Result<samsvar_fhirpath::Variables<'static>, String> {
     let mut vars = samsvar_fhirpath::Variables::new();
+    for name in expr.variables() {
+        if samsvar_fhirpath::lint::is_built_in_variable(name) {
+            continue;
+        }
+        if !scope.has(name) {
+            return Err(match scope.why_unset(name) {
+                Some(why) => format!("`%{name}` has no value: its capture found nothing ({why})"),
+                None => format!("`%{name}` has no value here"),
+            });
+        }
+    }
     for (k, v) in scope.iter() {
         vars.insert(k, Value::String(v.to_string()));
     }
-    vars
+    Ok(vars)
 }
 
 /// A FHIRPath result as a person reads it: `empty`, one value, or `[a, b]`.
@@ -150,5 +226,43 @@ pub fn show_results(results: &[Value]) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use samsvar_fhirpath::Expression;
+
+    fn search() -> Value {
+        serde_json::json!({ "resourceType": "Bundle", "entry": [
+            { "resource": { "resourceType": "Patient", "id": "p1" } },
+            { "resource": { "resourceType": "Patient", "id": "decoy-7" } }
+        ]})
+    }
+
+    #[test]
+    fn a_captured_value_reaches_fhirpath_as_a_variable() {
+        let expr = Expression::parse("entry.resource.where(id = %decoy)").unwrap();
+        let mut scope = Scope::new();
+        scope.set("decoy", "decoy-7");
+        let vars = fhirpath_vars(&expr, &scope).unwrap();
+        let found = expr.evaluate_with(&search(), &vars).unwrap();
+        // `exists: false` on this expression fails while the decoy is in the result.
+        assert_eq!(found.len(), 1);
+        // The template trap: the literal text never matches, which is why the lint refuses it.
+        let literal = Expression::parse("entry.resource.where(id = '{{decoy}}')").unwrap();
+        assert!(literal.evaluate_with(&search(), &vars).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_variable_without_a_value_is_an_error_not_an_empty_result() {
+        let expr = Expression::parse("entry.resource.where(id = %decoy).exists()").unwrap();
+        let mut scope = Scope::new();
+        scope.set_uncaptured("decoy", "`id` gave nothing");
+        let err = fhirpath_vars(&expr, &scope).unwrap_err();
+        assert!(err.contains("`%decoy` has no value"), "{err}");
+        assert!(fhirpath_vars(&Expression::parse("%resource.id").unwrap(), &scope).is_ok());
     }
 }

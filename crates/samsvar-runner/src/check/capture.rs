@@ -79,10 +79,12 @@ fn read(
                     // No body: nothing to capture (a failure, like a missing header).
                     Err(NotJson::Empty) => Ok(None),
                     Err(bad) => Err(bad.to_string()),
-                    Ok(json) => e
-                        .evaluate_with(json, &fhirpath_vars(scope))
-                        .map(|r| r.first().map(samsvar_fhirpath::display))
-                        .map_err(|e| e.to_string()),
+                    Ok(json) => {
+                        let vars = fhirpath_vars(&e, scope)?;
+                        e.evaluate_with(json, &vars)
+                            .map(|r| r.first().map(samsvar_fhirpath::display))
+                            .map_err(|e| e.to_string())
+                    }
                 }),
         ),
         CaptureSource::Xds(acc) => (

@@ -80,7 +80,17 @@ fn describe(kind: &AssertionKind, scope: &Scope) -> (&'static str, String) {
             "json_schema",
             format!("body is valid against {}", path.value.display()),
         ),
-        AssertionKind::ConformsTo(p) => ("conforms_to", format!("body conforms to {}", p.value)),
+        AssertionKind::ConformsTo {
+            profile,
+            each: None,
+        } => ("conforms_to", format!("body conforms to {}", profile.value)),
+        AssertionKind::ConformsTo {
+            profile,
+            each: Some(each),
+        } => (
+            "conforms_to",
+            format!("each `{}` conforms to {}", each.value, profile.value),
+        ),
         AssertionKind::Xds(_) => ("xds", "XDS check".to_string()),
         AssertionKind::Tls(_) => ("tls", "TLS probe".to_string()),
     }
@@ -94,7 +104,19 @@ fn describe_check(check: &ValueCheck, scope: &Scope) -> String {
             "equals `{}`",
             scope.render(t).unwrap_or_else(|e| format!("<{e}>"))
         ),
-        ValueCheck::Matches(re) => format!("matches /{}/", re.value),
+        ValueCheck::NotEquals(t) => format!(
+            "differs from `{}`",
+            scope.render(t).unwrap_or_else(|e| format!("<{e}>"))
+        ),
+        ValueCheck::Compare(order, t) => format!(
+            "{} {}",
+            order.symbol(),
+            scope.render(t).unwrap_or_else(|e| format!("<{e}>"))
+        ),
+        ValueCheck::Matches(t) => format!(
+            "matches /{}/",
+            scope.render_regex(t).unwrap_or_else(|e| format!("<{e}>"))
+        ),
     }
 }
 
@@ -144,7 +166,10 @@ fn verdict(
             )
         }
         AssertionKind::JsonSchema { resolved, .. } => body::json_schema(ctx, resolved, view),
-        AssertionKind::ConformsTo(profile) => body::conforms_to(ctx, &profile.value, view),
+        AssertionKind::ConformsTo { profile, each } => match each {
+            None => body::conforms_to(ctx, &profile.value, view),
+            Some(each) => body::each_conforms_to(ctx, &profile.value, &each.value, view, scope),
+        },
         AssertionKind::Xds(_) => Verdict::error(None, "`xds` assertions apply to XDS steps only"),
         AssertionKind::Tls(_) => {
             Verdict::error(None, "`tls` assertions apply to TLS probe steps only")

@@ -39,7 +39,7 @@ pub fn needed(suites: &[Loaded]) -> bool {
         steps.iter().any(|s| {
             s.assertions
                 .iter()
-                .any(|a| matches!(a.kind, AssertionKind::ConformsTo(_)))
+                .any(|a| matches!(a.kind, AssertionKind::ConformsTo { .. }))
         })
     }
     fn group_needs(g: &Group) -> bool {
