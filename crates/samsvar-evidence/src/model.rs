@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub const EVIDENCE_FORMAT: &str = "samsvar-evidence";
-pub const EVIDENCE_FORMAT_VERSION: &str = "1.1";
+pub const EVIDENCE_FORMAT_VERSION: &str = "1.2";
 
 /// The whole evidence record.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -262,12 +262,9 @@ pub fn verify_bundle(dir: &Path, trust: &Trust) -> Result<Verification> {
         simulated_targets: Vec::new(),
     };
 
-    if let Some(bytes) = record_bytes.as_deref() {
-        check_format_version(bytes)?;
-    }
     let evidence = record_bytes
         .as_deref()
-        .and_then(|bytes| match parse_record(bytes) {
+        .and_then(|bytes| match check_format_version(bytes).and_then(|()| parse_record(bytes)) {
             Ok(ev) => Some(ev),
             Err(message) => {
                 problems.push(Problem::Record {
@@ -333,29 +330,28 @@ pub fn verify_bundle(dir: &Path, trust: &Trust) -> Result<Verification> {
 
 /// Refuses a record of a major format version this verifier does not know: its members
 /// may mean something else, so checking it as 1.x could pass what should fail.
-fn check_format_version(bytes: &[u8]) -> Result<()> {
+fn check_format_version(bytes: &[u8]) -> std::result::Result<(), String> {
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
         return Ok(()); // not JSON: reported as an invalid record
     };
     if value.get("format").and_then(|f| f.as_str()) != Some(EVIDENCE_FORMAT) {
         return Ok(()); // not a samsvar record: reported as an invalid record
     }
-    let found = value
-        .get("format_version")
-        .and_then(|v| v.as_str())
-        .unwrap_or("")
-        .to_string();
+    let Some(found) = value.get("format_version").and_then(|v| v.as_str()) else {
+        return Ok(()); // no version: reported as an invalid record
+    };
     let supported = EVIDENCE_FORMAT_VERSION
         .split('.')
         .next()
         .unwrap_or(EVIDENCE_FORMAT_VERSION);
-    if found.split('.').next() == Some(supported) && !found.is_empty() {
+    if found.split('.').next() == Some(supported) {
         return Ok(());
     }
     Err(EvidenceError::UnsupportedFormat {
-        found,
-        supported: format!("{supported}.x (writes {EVIDENCE_FORMAT_VERSION})"),
-    })
+        found: found.to_string(),
+        supported: format!("{supported}.x"),
+    }
+    .to_string())
 }
 
 fn parse_record(bytes: &[u8]) -> std::result::Result<Evidence, String> {

@@ -8,7 +8,7 @@ mod common;
 use samsvar_evidence::digest::sha256_hex;
 use samsvar_evidence::verify::SignatureStatus;
 use samsvar_evidence::{
-    Algorithm, BundleOptions, EvidenceError, Signer, SigningKey, Trust, Verdict, verify_bundle,
+    Algorithm, BundleOptions, Signer, SigningKey, Trust, Verdict, verify_bundle,
     write_bundle,
 };
 use serde_json::Value;
@@ -146,12 +146,17 @@ fn an_unknown_major_format_version_is_refused() {
     record["format_version"] = "2.0".into();
     let bytes = samsvar_evidence::jcs::to_canonical_vec(&record).unwrap();
     std::fs::write(tmp.path().join("evidence.json"), bytes).unwrap();
-    let err = verify_bundle(tmp.path(), &Trust::Key(key.verifying_key())).unwrap_err();
+    let v = verify_bundle(tmp.path(), &Trust::Key(key.verifying_key())).unwrap();
+    assert_eq!(v.verdict(false), Verdict::Failed);
+    let text = v.render(tmp.path(), false);
     assert!(
-        matches!(&err, EvidenceError::UnsupportedFormat { found, .. } if found == "2.0"),
-        "{err}"
+        text.contains(
+            "INVALID  evidence.json: evidence.json has format_version `2.0`, which this samsvar cannot check (it reads format 1.x)"
+        ),
+        "{text}"
     );
-    assert!(err.to_string().contains("format_version `2.0`"), "{err}");
+    // Nothing of a record it cannot read is taken as checked.
+    assert_eq!(v.files_checked, 0, "{text}");
 
     // A newer minor version of the same major is read.
     record["format_version"] = "1.9".into();

@@ -1,40 +1,25 @@
 //! report.html: one self-contained page (inline CSS, no external fetches) for a
 //! human reviewer, rendered with minijinja from the evidence record.
 
+mod exchange;
+mod signature;
+
 use crate::error::{EvidenceError, Result};
-use crate::manifest::EXCHANGES_DIR;
 use crate::model::Evidence;
-use samsvar_record::{Body, Exchange, Outcome, StepRecord, TestRecord};
-use serde::Serialize;
+use exchange::{Assertions, shown_step};
+use samsvar_record::{Completion, Outcome, StepRecord, TestRecord};
 use serde_json::{Value, json};
 use std::path::Path;
 
+pub use signature::SignatureInfo;
+
 pub const REPORT_HTML: &str = "report.html";
-const TEMPLATE: &str = include_str!("../templates/report.html");
-/// Bodies longer than this are cut in the page (the full body stays in `exchanges/`).
-const MAX_BODY_CHARS: usize = 64 * 1024;
-
-#[derive(Serialize)]
-struct ShownBody {
-    text: String,
-    note: String,
-}
-
-#[derive(Serialize)]
-struct ShownExchange {
-    method: String,
-    url: String,
-    status: Option<u16>,
-    elapsed_ms: Option<u64>,
-    request_headers: Vec<(String, String)>,
-    request_body: Option<ShownBody>,
-    has_response: bool,
-    response_headers: Vec<(String, String)>,
-    response_body: Option<ShownBody>,
-}
+const TEMPLATE: &str = include_str!("../../templates/report.html");
 
 /// Renders the page. `dir` is the bundle folder, used to read bodies the record no longer holds.
-pub fn render(evidence: &Evidence, dir: &Path) -> Result<String> {
+/// `signature` describes the signature the bundle is about to get (the page is covered
+/// by it, so it is written first).
+pub fn render(evidence: &Evidence, dir: &Path, signature: &SignatureInfo) -> Result<String> {
     let mut env = minijinja::Environment::new();
     env.add_template(REPORT_HTML, TEMPLATE)
         .map_err(|e| EvidenceError::Render {
@@ -47,14 +32,14 @@ pub fn render(evidence: &Evidence, dir: &Path) -> Result<String> {
             what: REPORT_HTML,
             message: e.to_string(),
         })?;
-    let context = context(evidence, dir);
+    let context = context(evidence, dir, signature);
     template.render(context).map_err(|e| EvidenceError::Render {
         what: REPORT_HTML,
         message: format!("{e:#}"),
     })
 }
 
-fn context(evidence: &Evidence, dir: &Path) -> Value {
+fn context(evidence: &Evidence, dir: &Path, signature: &SignatureInfo) -> Value {
     let run = &evidence.run;
     let (label, class, text) = if !evidence.complete {
         (
@@ -103,15 +88,48 @@ fn context(evidence: &Evidence, dir: &Path) -> Value {
                 failures.push(json!({
                     "suite": suite.id, "id": "setup/teardown", "title": null,
                     "outcome": step.outcome, "reason": step.error, "location": step.location,
-                    "verifies": [], "steps": [shown_step(step, dir)],
+                    "verifies": [], "steps": [shown_step(step, dir, Assertions::Failing)],
                 }));
             }
         }
+        let shown: Vec<Value> = tests
+            .iter()
+            .map(|t| shown_test(&suite.id, t, dir))
+            .collect();
         suites.push(json!({
             "id": suite.id, "version": suite.version, "title": suite.title, "path": suite.path,
-            "sha256": suite.sha256, "outcome": suite.outcome, "tests": tests,
+            "sha256": suite.sha256, "outcome": suite.outcome, "tests": shown,
         }));
     }
+
+    // Beside the INCOMPLETE banner: what the run planned but never carried out.
+    let unfinished = |which: Completion| -> Vec<Value> {
+        run.tests()
+            .filter(|e| e.test.completion == which)
+            .map(|e| json!({ "suite": e.suite.id, "id": e.test.id, "title": e.test.title,
+                             "location": e.test.location, "anchor": anchor(&e.suite.id, &e.test.id) }))
+            .collect()
+    };
+    let simulated: Vec<Value> = run
+        .targets
+        .iter()
+        .filter(|t| t.simulated)
+        .map(|t| json!({ "name": t.name, "url": t.url }))
+        .collect();
+    let requirements: Vec<Value> = evidence
+        .ehds
+        .requirements
+        .iter()
+        .map(|r| {
+            let tests: Vec<Value> = r
+                .tests
+                .iter()
+                .map(|t| json!({ "suite": t.suite, "test": t.test, "outcome": t.outcome,
+                                 "optional": t.optional, "anchor": anchor(&t.suite, &t.test) }))
+                .collect();
+            json!({ "id": r.id, "catalogue": r.catalogue, "outcome": r.outcome, "tests": tests })
+        })
+        .collect();
 
     json!({
         "sut_name": sut_name,
@@ -127,6 +145,11 @@ fn context(evidence: &Evidence, dir: &Path) -> Value {
         "packages": evidence.packages,
         "declaration": evidence.declaration,
         "format_version": evidence.format_version,
+        "signature": signature,
+        "simulated": simulated,
+        "not_started": unfinished(Completion::NotStarted),
+        "interrupted": unfinished(Completion::Interrupted),
+        "requirements": requirements,
     })
 }
 
@@ -138,93 +161,53 @@ fn failure(suite: &str, test: &TestRecord, dir: &Path) -> Value {
         .filter(|s| s.outcome.is_failure())
         .collect();
     let shown: Vec<Value> = if failing.is_empty() {
-        test.steps.iter().map(|s| shown_step(s, dir)).collect()
+        test.steps
+            .iter()
+            .map(|s| shown_step(s, dir, Assertions::Failing))
+            .collect()
     } else {
-        failing.into_iter().map(|s| shown_step(s, dir)).collect()
+        failing
+            .into_iter()
+            .map(|s| shown_step(s, dir, Assertions::Failing))
+            .collect()
     };
     json!({
         "suite": suite, "id": test.id, "title": test.title, "outcome": test.outcome,
         "reason": test.reason, "location": test.location, "verifies": test.verifies, "steps": shown,
+        "anchor": anchor(suite, &test.id),
     })
 }
 
-fn shown_step(step: &StepRecord, dir: &Path) -> Value {
-    let assertions: Vec<_> = step
-        .assertions
+/// A test with every step, assertion and exchange: what backs its outcome.
+fn shown_test(suite: &str, test: &TestRecord, dir: &Path) -> Value {
+    let steps: Vec<Value> = test
+        .steps
         .iter()
-        .filter(|a| a.outcome.is_failure())
+        .map(|s| shown_step(s, dir, Assertions::All))
         .collect();
     json!({
-        "number": step.index + 1,
-        "name": step.name,
-        "location": step.location,
-        "outcome": step.outcome,
-        "error": step.error,
-        "assertions": assertions,
-        "exchange": step.exchange.as_ref().map(|e| shown_exchange(e, dir)),
+        "id": test.id, "title": test.title, "optional": test.optional, "outcome": test.outcome,
+        "reason": test.reason, "location": test.location, "verifies": test.verifies,
+        "ehds": test.ehds, "duration_ms": test.duration_ms, "completion": test.completion,
+        "steps": steps, "anchor": anchor(suite, &test.id),
     })
 }
 
-fn shown_exchange(exchange: &Exchange, dir: &Path) -> ShownExchange {
-    let response = exchange.response.as_ref();
-    ShownExchange {
-        method: exchange.request.method.clone().unwrap_or_default(),
-        url: exchange.request.url.clone().unwrap_or_default(),
-        status: exchange.status,
-        elapsed_ms: exchange.elapsed_ms,
-        request_headers: exchange.request.headers.clone(),
-        request_body: exchange.request.body.as_ref().map(|b| shown_body(b, dir)),
-        has_response: response.is_some(),
-        response_headers: response.map(|r| r.headers.clone()).unwrap_or_default(),
-        response_body: response
-            .and_then(|r| r.body.as_ref())
-            .map(|b| shown_body(b, dir)),
-    }
-}
-
-fn shown_body(body: &Body, dir: &Path) -> ShownBody {
-    let stored = format!("{EXCHANGES_DIR}/{}", body.sha256);
-    let bytes = if body.bytes.is_empty() {
-        std::fs::read(dir.join(&stored)).unwrap_or_default()
-    } else {
-        body.bytes.to_vec()
+/// The page anchor of a test: `test-<suite>-<test>`, with anything but letters, digits,
+/// `-`, `_` and `.` replaced, so ids stay valid fragment identifiers.
+fn anchor(suite: &str, test: &str) -> String {
+    let clean = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
     };
-    let media = body.media_type.clone().unwrap_or_default();
-    let mut note = format!(
-        "({media}{}{} bytes, {stored})",
-        if media.is_empty() { "" } else { ", " },
-        body.size
-    );
-    if body.truncated {
-        note.push_str(" — cut at the size limit");
-    }
-    let text = match std::str::from_utf8(&bytes) {
-        Err(_) => format!("[{} bytes of binary content: see {stored}]", bytes.len()),
-        Ok(text) if bytes.is_empty() && body.size > 0 => {
-            format!("[body not available: see {stored}] {text}")
-        }
-        Ok(text) => pretty(text, &media),
-    };
-    let text = if text.chars().count() > MAX_BODY_CHARS {
-        note.push_str(" — shortened here");
-        let cut: String = text.chars().take(MAX_BODY_CHARS).collect();
-        format!("{cut}\n… [shortened: the full body is {stored}]")
-    } else {
-        text
-    };
-    ShownBody { text, note }
-}
-
-/// JSON bodies are re-indented; everything else is shown as sent.
-fn pretty(text: &str, media: &str) -> String {
-    let looks_json = media.contains("json") || text.trim_start().starts_with(['{', '[']);
-    if looks_json
-        && let Ok(value) = serde_json::from_str::<Value>(text)
-        && let Ok(p) = serde_json::to_string_pretty(&value)
-    {
-        return p;
-    }
-    text.to_string()
+    format!("test-{}--{}", clean(suite), clean(test))
 }
 
 fn human_duration(ms: u64) -> String {

@@ -3,6 +3,11 @@
 //! `[declaration]`, plus Annex III item 4 (results and critical analyses of the
 //! verification and validation tests) taken from the run itself.
 
+mod conformity;
+
+pub use conformity::{COMPONENTS, component_name};
+
+use crate::ehds::EhdsRollup;
 use crate::model::{PackageDigest, SutIdentity};
 use samsvar_record::{Outcome, RunRecord, Summary};
 use serde::{Deserialize, Serialize};
@@ -29,25 +34,54 @@ pub struct DeclarationConfig {
     /// Further harmonised standards or common specifications the manufacturer applied.
     #[serde(default)]
     pub common_specifications: Vec<String>,
+    /// The harmonised components declared (`interoperability`, `logging`); defaults to
+    /// every component a test of the run maps to.
+    #[serde(default)]
+    pub components: Vec<String>,
+    /// The authorised representative (Annex IV item 2, where applicable) and its address.
+    #[serde(default)]
+    pub authorised_representative: Option<String>,
+    #[serde(default)]
+    pub authorised_representative_address: Option<String>,
+    /// Annex IV item 8: further lines the manufacturer adds.
+    #[serde(default)]
+    pub additional_information: Vec<String>,
 }
 
-/// The declaration section of `evidence.json`.
+/// The declaration section of `evidence.json`, item by item of Annex IV.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Declaration {
     /// Annex IV item 1.
     pub system: SystemIdentity,
     /// Annex IV item 2.
     pub manufacturer: Manufacturer,
+    /// Annex IV item 2, "where applicable".
+    #[serde(default)]
+    pub authorised_representative: Option<Manufacturer>,
     /// Annex IV item 3.
     pub sole_responsibility: String,
-    /// Annex IV item 4, complemented by the test results (Art. 40).
+    /// The harmonised software components the declaration is about (Art. 25(1) names).
+    #[serde(default)]
+    pub harmonised_components: Vec<String>,
+    /// `true` only when the run supports the conformity statement (see `not_declared_because`).
+    #[serde(default)]
+    pub conformity_declared: bool,
+    /// Annex IV item 4 complemented by the test result (Art. 40) when `conformity_declared`;
+    /// otherwise the plain statement that this is not a declaration of conformity.
     pub conformity_statement: String,
-    /// Annex IV item 5: suites, FHIR packages and further specifications.
+    /// Why the run does not support a conformity statement, one reason a line.
+    #[serde(default)]
+    pub not_declared_because: Vec<String>,
+    /// Annex IV items 5 and 6: the specifications the run tested against, FHIR packages
+    /// validated with, and further standards the manufacturer names.
     pub standards: Vec<StandardRef>,
     /// Annex IV item 7.
     pub place: String,
     pub date: String,
     pub signatory: Signatory,
+    /// Annex IV item 8: the test tool, suites and run, and the manufacturer's own lines.
+    #[serde(default)]
+    pub additional_information: Vec<String>,
     /// Annex III item 4, from the run.
     pub test_results: TestResults,
 }
@@ -67,11 +101,15 @@ pub struct Manufacturer {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StandardRef {
-    /// `test-suite`, `fhir-package` or `specification`.
+    /// `specification` (a document of the requirement catalogue or one the config names)
+    /// or `fhir-package`.
     pub kind: String,
     pub id: String,
     pub version: Option<String>,
     pub digest: Option<String>,
+    /// Where the specification is published.
+    #[serde(default)]
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,60 +174,75 @@ pub fn check_mandatory(
     }
 }
 
-/// Builds the declaration section; fails naming every missing mandatory key.
+/// Everything the declaration is built from besides the config.
+pub struct DeclarationInput<'a> {
+    pub sut: Option<&'a SutIdentity>,
+    pub run: &'a RunRecord,
+    /// `false` for a record rebuilt from the journal of an interrupted run.
+    pub complete: bool,
+    pub packages: &'a [PackageDigest],
+    pub ehds: &'a EhdsRollup,
+}
+
+/// Builds the declaration section; fails naming every missing mandatory key. The
+/// conformity statement is only made when the run supports it (see [`conformity`]).
 pub fn build(
-    sut: Option<&SutIdentity>,
     config: &DeclarationConfig,
-    run: &RunRecord,
-    packages: &[PackageDigest],
+    input: &DeclarationInput<'_>,
 ) -> Result<Declaration, MissingDeclarationFields> {
-    check_mandatory(sut, config)?;
+    check_mandatory(input.sut, config)?;
+    let run = input.run;
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    let sut = sut.cloned().unwrap_or_default();
+    let sut = input.sut.cloned().unwrap_or_default();
     let manufacturer = text(&sut.manufacturer);
     let name = text(&sut.product);
     let version = text(&sut.version);
 
-    let mut standards: Vec<StandardRef> = run
-        .suites
-        .iter()
-        .map(|s| StandardRef {
-            kind: "test-suite".to_string(),
-            id: s.id.clone(),
-            version: Some(s.version.clone()),
-            digest: Some(format!("sha256:{}", s.sha256)),
-        })
-        .collect();
-    standards.extend(packages.iter().map(|p| StandardRef {
-        kind: "fhir-package".to_string(),
-        id: p.id.clone(),
-        version: Some(p.version.clone()),
-        digest: p.digest.clone(),
-    }));
-    standards.extend(config.common_specifications.iter().map(|s| StandardRef {
-        kind: "specification".to_string(),
-        id: s.clone(),
-        version: None,
-        digest: None,
-    }));
+    let components = conformity::declared_components(run, &config.components);
+    let component_names: Vec<String> = components.iter().map(|c| component_name(c)).collect();
+    let obstacles = conformity::obstacles(run, input.complete, &components);
+    let conformity_declared = obstacles.is_empty();
+    let conformity_statement = if conformity_declared {
+        format!(
+            "{name} version {version} is in conformity with the essential requirements laid down in Annex II \
+             of Regulation (EU) 2025/327 for its {components}, as far as they are covered by the specifications \
+             listed below. This declaration is complemented by the result from the testing environment \
+             (Article 40): samsvar run {run_id}, in which every required test of these components passed.",
+            components = component_names.join(" and "),
+            run_id = run.run_id,
+        )
+    } else {
+        format!(
+            "This is NOT an EU declaration of conformity. samsvar run {run_id} does not support a statement \
+             that {name} version {version} conforms to Annex II of Regulation (EU) 2025/327: {count} reason(s) \
+             are listed below. Conformity is not demonstrated until a complete run against the product passes \
+             every required test of the declared harmonised components.",
+            run_id = run.run_id,
+            count = obstacles.len(),
+        )
+    };
 
     let date = config
         .date
         .clone()
         .unwrap_or_else(|| run.started_at.chars().take(10).collect());
+    let authorised_representative =
+        config
+            .authorised_representative
+            .as_ref()
+            .map(|rep| Manufacturer {
+                name: rep.clone(),
+                address: text(&config.authorised_representative_address),
+            });
 
     Ok(Declaration {
         sole_responsibility: format!(
             "This EU declaration of conformity is issued under the sole responsibility of {manufacturer}."
         ),
-        conformity_statement: format!(
-            "{name} version {version} is in conformity with the essential requirements laid down in Annex II \
-             of Regulation (EU) 2025/327 and with the common specifications referred to in Article 36, as far \
-             as they are covered by the standards listed below. This declaration is complemented by the result \
-             from the testing environment (Article 40): samsvar run {run_id}, outcome {outcome}.",
-            run_id = run.run_id,
-            outcome = run.outcome,
-        ),
+        harmonised_components: component_names,
+        conformity_declared,
+        conformity_statement,
+        not_declared_because: obstacles,
         system: SystemIdentity {
             name,
             version,
@@ -199,7 +252,8 @@ pub fn build(
             name: manufacturer.clone(),
             address: text(&sut.manufacturer_address),
         },
-        standards,
+        authorised_representative,
+        standards: standards(config, input),
         place: text(&config.place),
         date,
         signatory: Signatory {
@@ -207,8 +261,72 @@ pub fn build(
             function: text(&config.signatory_function),
             on_behalf_of: config.on_behalf_of.clone().unwrap_or(manufacturer),
         },
+        additional_information: additional_information(config, run),
         test_results: test_results(run),
     })
+}
+
+/// Items 5 and 6: the documents (IGs, IHE profiles, RFCs, at their versions) the run's
+/// requirement ids come from, the FHIR packages validated with, and the config's list.
+fn standards(config: &DeclarationConfig, input: &DeclarationInput<'_>) -> Vec<StandardRef> {
+    let mut standards: Vec<StandardRef> = Vec::new();
+    for req in &input.ehds.requirements {
+        let Some(c) = &req.catalogue else { continue };
+        if standards
+            .iter()
+            .any(|s| s.id == c.document && s.version.as_deref() == Some(&c.document_version))
+        {
+            continue;
+        }
+        standards.push(StandardRef {
+            kind: "specification".to_string(),
+            id: c.document.clone(),
+            version: Some(c.document_version.clone()),
+            digest: None,
+            url: Some(document_url(&c.url)),
+        });
+    }
+    standards.sort_by(|a, b| a.id.cmp(&b.id));
+    standards.extend(input.packages.iter().map(|p| StandardRef {
+        kind: "fhir-package".to_string(),
+        id: p.id.clone(),
+        version: Some(p.version.clone()),
+        digest: p.digest.clone(),
+        url: None,
+    }));
+    standards.extend(config.common_specifications.iter().map(|s| StandardRef {
+        kind: "specification".to_string(),
+        id: s.clone(),
+        version: None,
+        digest: None,
+        url: None,
+    }));
+    standards
+}
+
+/// A section's address without its `#anchor`: the document's page.
+fn document_url(section_url: &str) -> String {
+    section_url
+        .split_once('#')
+        .map_or(section_url, |(page, _)| page)
+        .to_string()
+}
+
+/// Item 8: how the result was obtained (tool, suites with digests, run), then the
+/// manufacturer's own lines.
+fn additional_information(config: &DeclarationConfig, run: &RunRecord) -> Vec<String> {
+    let mut lines = vec![format!(
+        "Tested with {} {} in run {} ({} → {}).",
+        run.tool.name, run.tool.version, run.run_id, run.started_at, run.finished_at
+    )];
+    for s in &run.suites {
+        lines.push(format!(
+            "Test suite {} {} ({}), sha256:{}.",
+            s.id, s.version, s.title, s.sha256
+        ));
+    }
+    lines.extend(config.additional_information.iter().cloned());
+    lines
 }
 
 fn test_results(run: &RunRecord) -> TestResults {
