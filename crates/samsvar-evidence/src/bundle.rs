@@ -47,6 +47,8 @@ pub struct BundleSummary {
     /// Set when a declaration was requested but is absent or makes no conformity
     /// statement: why, for the terminal.
     pub declaration_withheld: Option<String>,
+    /// Whether `evidence.json` holds a declaration section.
+    pub declaration_written: bool,
 }
 
 /// Builds the bundle in `dir` from `record`. The record is redacted again (a secret
@@ -115,6 +117,7 @@ pub fn write_bundle(
         }
         None => (None, None),
     };
+    let declaration_written = declaration.is_some();
     let mut evidence = Evidence {
         format: EVIDENCE_FORMAT.to_string(),
         format_version: EVIDENCE_FORMAT_VERSION.to_string(),
@@ -186,6 +189,7 @@ pub fn write_bundle(
         complete,
         kid,
         declaration_withheld,
+        declaration_written,
     })
 }
 
