@@ -154,15 +154,22 @@ pub(crate) fn load_definitions_listed(
     for w in &outcome.warnings {
         eprintln!("warning: {w}");
     }
-    let installed = outcome.installed();
-    let listed = installed
+    // What was loaded, under its own id: a package standing in for another (see the
+    // installer's `substitute`) is recorded as itself.
+    let listed = outcome
+        .packages
         .iter()
         .map(|p| samsvar_evidence::model::PackageDigest {
-            id: p.id.clone(),
-            version: p.version.clone(),
-            digest: p.sha256.as_ref().map(|d| format!("sha256:{d}")),
+            id: p.package.id.clone(),
+            version: p.package.version.clone(),
+            digest: p
+                .sha256
+                .as_ref()
+                .or(p.package.sha256.as_ref())
+                .map(|d| format!("sha256:{d}")),
         })
         .collect();
+    let installed = outcome.installed();
     let dirs: Vec<PathBuf> = installed.into_iter().map(|p| p.dir).collect();
     let defs = Definitions::load(&dirs).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok((defs, listed))
