@@ -262,9 +262,8 @@ pub fn verify_bundle(dir: &Path, trust: &Trust) -> Result<Verification> {
         simulated_targets: Vec::new(),
     };
 
-    let evidence = record_bytes
-        .as_deref()
-        .and_then(|bytes| match check_format_version(bytes).and_then(|()| parse_record(bytes)) {
+    let evidence = record_bytes.as_deref().and_then(|bytes| {
+        match check_format_version(bytes).and_then(|()| parse_record(bytes)) {
             Ok(ev) => Some(ev),
             Err(message) => {
                 problems.push(Problem::Record {
@@ -273,7 +272,8 @@ pub fn verify_bundle(dir: &Path, trust: &Trust) -> Result<Verification> {
                 });
                 None
             }
-        });
+        }
+    });
 
     if let Some(evidence) = &evidence {
         verification.run_id = Some(evidence.run.run_id.clone());

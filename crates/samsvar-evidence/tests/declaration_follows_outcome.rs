@@ -63,7 +63,10 @@ fn a_complete_passing_run_against_the_product_declares_conformity() {
     let (d, html, withheld) = declare(&product_run(&ALL_PASS), true);
     assert_eq!(d["conformity_declared"], true, "{d:#}");
     let statement = d["conformity_statement"].as_str().unwrap();
-    assert!(statement.contains("Nordlys EHR version 7.3.0"), "{statement}");
+    assert!(
+        statement.contains("Nordlys EHR version 7.3.0"),
+        "{statement}"
+    );
     assert!(statement.contains(STATEMENT), "{statement}");
     assert!(
         statement.contains("European interoperability software component for EHR systems"),
@@ -75,38 +78,61 @@ fn a_complete_passing_run_against_the_product_declares_conformity() {
     assert!(!html.contains("NOT an EU declaration of conformity"));
 }
 
+/// name, test outcomes, complete, the reasons the section must give.
+type Case = (
+    &'static str,
+    Vec<(&'static str, Outcome)>,
+    bool,
+    Vec<&'static str>,
+);
+
 /// Every combination of failed, errored, skipped and interrupted: never a statement, and
 /// each reason is named.
 #[test]
 fn any_failed_errored_skipped_or_interrupted_test_withholds_the_statement() {
-    let cases: Vec<(&str, Vec<(&str, Outcome)>, bool, Vec<&str>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "failed",
-            vec![("create-document", Outcome::Fail), ("search-lab", Outcome::Pass)],
+            vec![
+                ("create-document", Outcome::Fail),
+                ("search-lab", Outcome::Pass),
+            ],
             true,
             vec!["failed: ips/create-document"],
         ),
         (
             "errored",
-            vec![("create-document", Outcome::Pass), ("search-lab", Outcome::Error)],
+            vec![
+                ("create-document", Outcome::Pass),
+                ("search-lab", Outcome::Error),
+            ],
             true,
             vec!["errored: lab/search-lab"],
         ),
         (
             "skipped",
-            vec![("create-document", Outcome::Pass), ("search-lab", Outcome::Skip)],
+            vec![
+                ("create-document", Outcome::Pass),
+                ("search-lab", Outcome::Skip),
+            ],
             true,
             vec!["skipped: lab/search-lab"],
         ),
         (
             "failed and errored",
-            vec![("create-document", Outcome::Fail), ("search-lab", Outcome::Error)],
+            vec![
+                ("create-document", Outcome::Fail),
+                ("search-lab", Outcome::Error),
+            ],
             true,
             vec!["failed: ips/create-document", "errored: lab/search-lab"],
         ),
         (
             "failed and skipped",
-            vec![("create-document", Outcome::Fail), ("search-lab", Outcome::Skip)],
+            vec![
+                ("create-document", Outcome::Fail),
+                ("search-lab", Outcome::Skip),
+            ],
             true,
             vec!["failed: ips/create-document", "skipped: lab/search-lab"],
         ),
@@ -118,7 +144,10 @@ fn any_failed_errored_skipped_or_interrupted_test_withholds_the_statement() {
         ),
         (
             "failed and incomplete",
-            vec![("create-document", Outcome::Fail), ("search-lab", Outcome::Pass)],
+            vec![
+                ("create-document", Outcome::Fail),
+                ("search-lab", Outcome::Pass),
+            ],
             false,
             vec!["interrupted:", "failed: ips/create-document"],
         ),
@@ -144,7 +173,10 @@ fn any_failed_errored_skipped_or_interrupted_test_withholds_the_statement() {
                 "{name}: {reason:?} not in {listed:#?}"
             );
         }
-        assert!(!html.contains(STATEMENT), "{name}: the page states conformity");
+        assert!(
+            !html.contains(STATEMENT),
+            "{name}: the page states conformity"
+        );
         assert!(html.contains("This is NOT an EU declaration of conformity."));
         assert!(withheld.unwrap().contains(reasons[0]), "{name}");
     }
@@ -166,7 +198,10 @@ fn an_interrupted_run_from_the_journal_withholds_the_statement() {
     // The planned tests that never ran are listed beside the INCOMPLETE banner.
     let incomplete = html.split("id=\"incomplete\"").nth(1).unwrap();
     let incomplete = incomplete.split("</div>\n").take(3).collect::<String>();
-    assert!(incomplete.contains("Planned but never run (2)"), "{incomplete}");
+    assert!(
+        incomplete.contains("Planned but never run (2)"),
+        "{incomplete}"
+    );
     assert!(incomplete.contains("lab/search-lab"), "{incomplete}");
     assert!(incomplete.contains("lab/audit-event"), "{incomplete}");
 }
@@ -176,7 +211,10 @@ fn a_run_against_the_simulator_yields_no_declaration_and_says_so() {
     let run = common::fold(common::with_outcomes(&ALL_PASS)); // target simulated
     let (d, html, withheld) = declare(&run, true);
     assert_eq!(d, Value::Null, "no declaration section for a simulated run");
-    assert!(!html.contains("Annex IV"), "the page has a declaration section");
+    assert!(
+        !html.contains("Annex IV"),
+        "the page has a declaration section"
+    );
     assert!(html.contains("SIMULATED TARGETS — not evidence about any product"));
     assert!(!html.contains("Nordlys EHR version 7.3.0 is in conformity"));
     assert!(withheld.unwrap().contains("SIMULATED TARGETS"));
@@ -203,7 +241,10 @@ fn the_annex_iv_items_come_from_the_config_and_the_catalogue() {
     let record: Value =
         serde_json::from_slice(&std::fs::read(tmp.path().join("evidence.json")).unwrap()).unwrap();
     let d = &record["declaration"];
-    assert_eq!(d["authorised_representative"]["name"], "Nordlys EU Rep GmbH");
+    assert_eq!(
+        d["authorised_representative"]["name"],
+        "Nordlys EU Rep GmbH"
+    );
     let standards = d["standards"].as_array().unwrap();
     assert!(
         standards.iter().any(|s| s["id"]
@@ -218,5 +259,8 @@ fn the_annex_iv_items_come_from_the_config_and_the_catalogue() {
     );
     let info = d["additional_information"].to_string();
     assert!(info.contains("Test suite ips 1.0.0"), "{info}");
-    assert!(info.contains("Certificate of the test lab: TL-42"), "{info}");
+    assert!(
+        info.contains("Certificate of the test lab: TL-42"),
+        "{info}"
+    );
 }

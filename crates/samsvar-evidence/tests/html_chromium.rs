@@ -103,7 +103,10 @@ fn the_signature_block_is_at_the_top_with_the_command_that_checks_it() {
     let html = std::fs::read_to_string(unsigned).unwrap();
     let block = html.split("id=\"signature\"").nth(1).unwrap();
     assert!(block.contains("UNSIGNED"), "{block}");
-    assert!(block.contains("samsvar verify . --integrity-only"), "{block}");
+    assert!(
+        block.contains("samsvar verify . --integrity-only"),
+        "{block}"
+    );
 }
 
 #[test]
@@ -111,22 +114,38 @@ fn every_requirement_links_its_source_and_every_test_its_exchanges() {
     let tmp = tempfile::tempdir().unwrap();
     let (page, _) = bundle(tmp.path());
     // The page escapes `/` in attributes as `&#x2f;`, which a browser reads as `/`.
-    let html = std::fs::read_to_string(page).unwrap().replace("&#x2f;", "/");
+    let html = std::fs::read_to_string(page)
+        .unwrap()
+        .replace("&#x2f;", "/");
     // The catalogue's title and the link to the sentence.
     assert!(html.contains("Read returns the current resource with the requested id"));
     assert!(html.contains("href=\"https://hl7.org/fhir/R4/http.html#read\""));
-    assert!(html.contains("IPS-001</span><br><span class=\"muted\">not in the requirement catalogue"));
+    assert!(
+        html.contains("IPS-001</span><br><span class=\"muted\">not in the requirement catalogue")
+    );
     // The passing test is linked from the coverage table and its exchange is in the page.
     assert!(html.contains("href=\"#test-ips--read-patient\""));
     let section = html.split("id=\"test-ips--read-patient\"").nth(1).unwrap();
     let section = &section[..section.find("</details>").unwrap()];
-    assert!(section.contains("GET http://127.0.0.1:8080/fhir/Patient/p1"), "{section}");
-    assert!(section.contains("status is 200"), "passing assertions are listed: {section}");
-    assert!(section.contains("&quot;family&quot;: &quot;Nordmann&quot;"), "{section}");
+    assert!(
+        section.contains("GET http://127.0.0.1:8080/fhir/Patient/p1"),
+        "{section}"
+    );
+    assert!(
+        section.contains("status is 200"),
+        "passing assertions are listed: {section}"
+    );
+    assert!(
+        section.contains("&quot;family&quot;: &quot;Nordmann&quot;"),
+        "{section}"
+    );
     let digest = samsvar_evidence::digest::sha256_hex(
         br#"{"resourceType":"Patient","id":"p1","name":[{"family":"Nordmann","given":["Kari"]}]}"#,
     );
-    assert!(section.contains(&format!("href=\"exchanges/{digest}\"")), "{section}");
+    assert!(
+        section.contains(&format!("href=\"exchanges/{digest}\"")),
+        "{section}"
+    );
 }
 
 #[test]
@@ -134,7 +153,10 @@ fn a_simulated_incomplete_run_shows_the_banner_and_the_tests_that_never_ran() {
     let tmp = tempfile::tempdir().unwrap();
     let html = std::fs::read_to_string(simulated_incomplete_bundle(tmp.path())).unwrap();
     assert!(html.contains("SIMULATED TARGETS — not evidence about any product"));
-    assert!(!html.contains("Annex IV"), "no declaration for a simulated run");
+    assert!(
+        !html.contains("Annex IV"),
+        "no declaration for a simulated run"
+    );
     let note = html.split("id=\"incomplete\"").nth(1).unwrap();
     assert!(note.contains("Planned but never run (2)"), "{note}");
     assert!(note.contains("href=\"#test-lab--search-lab\""), "{note}");
@@ -257,10 +279,16 @@ fn a_test_link_opens_its_exchanges_in_headless_chromium() {
         .find(|d| d.contains("id=\"test-ips--read-patient\""))
         .unwrap();
     let tag = &opened[..opened.find('>').unwrap()];
-    assert!(tag.contains("open"), "the linked test is not open: <details{tag}>");
+    assert!(
+        tag.contains("open"),
+        "the linked test is not open: <details{tag}>"
+    );
     // Its exchange is open too: request and response are on screen.
     let exchange = opened.split("</details>").next().unwrap();
-    assert!(exchange.contains("<details open"), "the exchange is closed: {exchange}");
+    assert!(
+        exchange.contains("<details open"),
+        "the exchange is closed: {exchange}"
+    );
     let closed = dom
         .split("<details")
         .find(|d| d.contains("id=\"test-lab--search-lab\""))
@@ -290,7 +318,11 @@ fn a_test_link_opens_its_exchanges_in_headless_chromium() {
     assert!(status.success());
     for p in [&png, &png_sim] {
         let bytes = std::fs::read(p).unwrap();
-        assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 20_000, "{}", p.display());
+        assert!(
+            bytes.starts_with(b"\x89PNG") && bytes.len() > 20_000,
+            "{}",
+            p.display()
+        );
     }
     eprintln!("screenshots: {}", out_dir.display());
 }

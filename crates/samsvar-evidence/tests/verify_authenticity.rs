@@ -8,8 +8,7 @@ mod common;
 use samsvar_evidence::digest::sha256_hex;
 use samsvar_evidence::verify::SignatureStatus;
 use samsvar_evidence::{
-    Algorithm, BundleOptions, Signer, SigningKey, Trust, Verdict, verify_bundle,
-    write_bundle,
+    Algorithm, BundleOptions, Signer, SigningKey, Trust, Verdict, verify_bundle, write_bundle,
 };
 use serde_json::Value;
 use std::path::Path;

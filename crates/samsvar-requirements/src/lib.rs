@@ -127,7 +127,9 @@ pub struct Requirement {
 pub enum CatalogueError {
     #[error("requirements/{file}: {message}")]
     Parse { file: String, message: String },
-    #[error("requirements/{file}: catalogue version {found} is not supported (only {CATALOGUE_VERSION})")]
+    #[error(
+        "requirements/{file}: catalogue version {found} is not supported (only {CATALOGUE_VERSION})"
+    )]
     Version { file: String, found: u32 },
     #[error("requirements/{file}: requirement `{id}` is also defined in requirements/{first}")]
     DuplicateId {

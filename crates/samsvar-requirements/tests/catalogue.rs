@@ -64,7 +64,11 @@ fn every_see_also_id_exists() {
     let catalogue = Catalogue::embedded().unwrap();
     for req in catalogue.requirements() {
         for other in &req.see_also {
-            assert!(catalogue.get(other).is_some(), "{}: see_also {other}", req.id);
+            assert!(
+                catalogue.get(other).is_some(),
+                "{}: see_also {other}",
+                req.id
+            );
         }
     }
 }
@@ -90,8 +94,8 @@ fn broken_catalogues_are_refused_naming_the_file() {
         doc.replace("key: D", "key: D2"),
         req("A-1", "D2")
     );
-    let err = Catalogue::parse_files([("a.yaml", ok.as_str()), ("b.yaml", other.as_str())])
-        .unwrap_err();
+    let err =
+        Catalogue::parse_files([("a.yaml", ok.as_str()), ("b.yaml", other.as_str())]).unwrap_err();
     assert_eq!(
         err.to_string(),
         "requirements/b.yaml: requirement `A-1` is also defined in requirements/a.yaml"

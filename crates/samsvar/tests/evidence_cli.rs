@@ -6,7 +6,7 @@
 mod common;
 
 use common::{BASICS, samsvar_run};
-use samsvar_sim::fhir::{Defect, FhirSim};
+use samsvar_sim::fhir::Defect;
 use std::path::Path;
 use std::process::Command;
 
@@ -25,10 +25,22 @@ signatory_name = "Ola Nordmann"
 signatory_function = "CEO"
 "#;
 
-fn config_file() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("samsvar.toml"), CONFIG).unwrap();
-    dir
+/// The basics suite against `target`, with the [sut]/[declaration] config and report.html.
+fn run_declaring(target: &str) -> common::Run {
+    let cfg = tempfile::tempdir().unwrap();
+    let config = cfg.path().join("samsvar.toml");
+    std::fs::write(&config, CONFIG).unwrap();
+    samsvar_run(&[
+        BASICS,
+        "--target",
+        target,
+        "--jobs",
+        "1",
+        "--config",
+        config.to_str().unwrap(),
+        "--format",
+        "terminal,html",
+    ])
 }
 
 /// `samsvar verify <args>`: (exit code, stdout + stderr).
@@ -55,19 +67,7 @@ fn evidence(dir: &Path) -> serde_json::Value {
 
 #[test]
 fn a_simulated_run_warns_carries_no_declaration_and_verify_says_so() {
-    let cfg = config_file();
-    let config = cfg.path().join("samsvar.toml");
-    let run = samsvar_run(&[
-        BASICS,
-        "--target",
-        "sim",
-        "--jobs",
-        "1",
-        "--config",
-        config.to_str().unwrap(),
-        "--format",
-        "terminal,html",
-    ]);
+    let run = run_declaring("sim");
     assert_eq!(run.code, 0, "{}", run.all());
     assert!(
         run.stdout
@@ -130,41 +130,24 @@ fn verify_says_verified_only_for_the_signers_key() {
 
     let (code, text) = verify(&[dir]);
     assert_eq!(code, 1, "{text}");
-    assert!(text.contains("verdict: SIGNED BY AN UNKNOWN KEY (kid "), "{text}");
+    assert!(
+        text.contains("verdict: SIGNED BY AN UNKNOWN KEY (kid "),
+        "{text}"
+    );
 
     let (code, text) = verify(&[dir, "--integrity-only", "--key", public.to_str().unwrap()]);
-    assert_eq!(code, 2, "--integrity-only and --key contradict each other: {text}");
+    assert_eq!(
+        code, 2,
+        "--integrity-only and --key contradict each other: {text}"
+    );
 }
 
 #[test]
 fn a_failing_run_against_a_product_makes_no_conformity_statement() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let sim = rt
-        .block_on(
-            FhirSim::builder()
-                .defects(&[Defect::NoEtag])
-                .start("127.0.0.1:0"),
-        )
-        .unwrap();
-    let cfg = config_file();
-    let config = cfg.path().join("samsvar.toml");
     // A URL, not `sim`: samsvar cannot tell this server from the product.
-    let run = samsvar_run(&[
-        BASICS,
-        "--target",
-        sim.base_url(),
-        "--jobs",
-        "1",
-        "--config",
-        config.to_str().unwrap(),
-        "--format",
-        "terminal,html",
-    ]);
-    rt.block_on(sim.shutdown());
+    let mut run = None;
+    common::with_sim(&[Defect::NoEtag], |url| run = Some(run_declaring(url)));
+    let run = run.unwrap();
     assert_eq!(run.code, 1, "{}", run.all());
     let dir = run.run_dir();
     let d = &evidence(&dir)["declaration"];

@@ -63,7 +63,9 @@ fn conforms_to_passes_valid_and_fails_invalid_resources_with_the_validator_issue
         .unwrap_or_else(|| panic!("R4 core not recorded: {}", evidence["packages"]));
     assert_eq!(core["version"], "4.0.1");
     assert!(
-        core["digest"].as_str().is_some_and(|d| d.starts_with("sha256:")),
+        core["digest"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("sha256:")),
         "{core}"
     );
     let record: serde_json::Value =

@@ -83,7 +83,11 @@ pub fn obstacles(run: &RunRecord, complete: bool, components: &[String]) -> Vec<
     for component in components {
         let mut required = 0;
         for e in run.tests().filter(|e| {
-            !e.test.optional && e.test.ehds.as_ref().is_some_and(|m| &m.component == component)
+            !e.test.optional
+                && e.test
+                    .ehds
+                    .as_ref()
+                    .is_some_and(|m| &m.component == component)
         }) {
             required += 1;
             let t = e.test;

@@ -118,4 +118,3 @@ fn pretty(text: &str, media: &str) -> String {
     }
     text.to_string()
 }
-

@@ -124,8 +124,10 @@ fn context(evidence: &Evidence, dir: &Path, signature: &SignatureInfo) -> Value 
             let tests: Vec<Value> = r
                 .tests
                 .iter()
-                .map(|t| json!({ "suite": t.suite, "test": t.test, "outcome": t.outcome,
-                                 "optional": t.optional, "anchor": anchor(&t.suite, &t.test) }))
+                .map(|t| {
+                    json!({ "suite": t.suite, "test": t.test, "outcome": t.outcome,
+                                 "optional": t.optional, "anchor": anchor(&t.suite, &t.test) })
+                })
                 .collect();
             json!({ "id": r.id, "catalogue": r.catalogue, "outcome": r.outcome, "tests": tests })
         })

@@ -26,7 +26,10 @@ impl SignatureInfo {
                 ..Default::default()
             };
         };
-        let subject = signer.chain.first().map(|der| crate::certs::cert_subject(der));
+        let subject = signer
+            .chain
+            .first()
+            .map(|der| crate::certs::cert_subject(der));
         let verify_command = if subject.is_some() {
             "samsvar verify . --trust CA.pem".to_string()
         } else {

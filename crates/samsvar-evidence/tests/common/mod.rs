@@ -310,42 +310,25 @@ pub fn against_product(mut run: RunRecord) -> RunRecord {
 
 /// The canned events with the given tests' outcomes replaced (and reasons set to match).
 pub fn with_outcomes(outcomes: &[(&str, Outcome)]) -> Vec<Event> {
-    sample_events(None)
-        .into_iter()
-        .map(|e| match e {
-            Event::TestFinished {
-                suite_id,
-                test_id,
-                outcome,
-                reason,
-                duration_ms,
-            } => {
-                let new = outcomes
-                    .iter()
-                    .find(|(id, _)| *id == test_id)
-                    .map(|(_, o)| *o);
-                match new {
-                    Some(o) => Event::TestFinished {
-                        suite_id,
-                        test_id,
-                        outcome: o,
-                        reason: o.is_failure().then(|| format!("{o} on purpose")).or(
-                            (o == Outcome::Skip).then(|| "skipped on purpose".to_string()),
-                        ),
-                        duration_ms,
-                    },
-                    None => Event::TestFinished {
-                        suite_id,
-                        test_id,
-                        outcome,
-                        reason,
-                        duration_ms,
-                    },
-                }
-            }
-            other => other,
-        })
-        .collect()
+    let mut events = sample_events(None);
+    for event in &mut events {
+        if let Event::TestFinished {
+            test_id,
+            outcome,
+            reason,
+            ..
+        } = event
+            && let Some((_, new)) = outcomes.iter().find(|(id, _)| id == test_id)
+        {
+            *outcome = *new;
+            *reason = match new {
+                Outcome::Pass => None,
+                Outcome::Skip => Some("skipped on purpose".to_string()),
+                failed => Some(format!("{failed} on purpose")),
+            };
+        }
+    }
+    events
 }
 
 /// Adds requirement `id` to the `verifies` of test `test_id` (wherever it is).
