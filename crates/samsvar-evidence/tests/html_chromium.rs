@@ -283,11 +283,13 @@ fn a_test_link_opens_its_exchanges_in_headless_chromium() {
         tag.contains("open"),
         "the linked test is not open: <details{tag}>"
     );
-    // Its exchange is open too: request and response are on screen.
-    let exchange = opened.split("</details>").next().unwrap();
+    // Its exchange (the details nested in it) is open too: request and response on screen.
+    let from = dom.find("id=\"test-ips--read-patient\"").unwrap();
+    let section = &dom[from..];
+    let section = &section[..section.find("</details>").unwrap()];
     assert!(
-        exchange.contains("<details open"),
-        "the exchange is closed: {exchange}"
+        section.contains("<details open"),
+        "the exchange is closed: {section}"
     );
     let closed = dom
         .split("<details")
