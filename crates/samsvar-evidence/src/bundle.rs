@@ -44,6 +44,11 @@ pub struct BundleSummary {
     pub complete: bool,
     /// `kid` of the signing key, when signed.
     pub kid: Option<String>,
+    /// Set when a declaration was requested but is absent or makes no conformity
+    /// statement: why, for the terminal.
+    pub declaration_withheld: Option<String>,
+    /// Whether `evidence.json` holds a declaration section.
+    pub declaration_written: bool,
 }
 
 /// Builds the bundle in `dir` from `record`. The record is redacted again (a secret
@@ -76,13 +81,43 @@ pub fn write_bundle(
             .map(|t| (t.name.clone(), t.url.clone()))
             .collect();
     }
-    let declaration = match &options.declaration {
-        Some(config) => Some(
-            declaration::build(sut.as_ref(), config, &run, &options.packages)
-                .map_err(|e| EvidenceError::Config(e.to_string()))?,
-        ),
-        None => None,
+    let ehds = ehds::rollup(&run);
+    // A run against the built-in simulator says nothing about a product: no declaration.
+    let simulated = run.targets.iter().any(|t| t.simulated);
+    let (declaration, declaration_withheld) = match &options.declaration {
+        Some(config) if simulated => {
+            // The config is still checked: the same config must work against the product.
+            declaration::check_mandatory(sut.as_ref(), config)
+                .map_err(|e| EvidenceError::Config(e.to_string()))?;
+            (
+            None,
+            Some(
+                "the run tested samsvar's built-in simulator (SIMULATED TARGETS — not evidence about any product)"
+                    .to_string(),
+            ),
+            )
+        }
+        Some(config) => {
+            let input = declaration::DeclarationInput {
+                sut: sut.as_ref(),
+                run: &run,
+                complete,
+                packages: &options.packages,
+                ehds: &ehds,
+            };
+            let d = declaration::build(config, &input)
+                .map_err(|e| EvidenceError::Config(e.to_string()))?;
+            let withheld = (!d.conformity_declared).then(|| {
+                format!(
+                    "written without a conformity statement: {}",
+                    d.not_declared_because.join("; ")
+                )
+            });
+            (Some(d), withheld)
+        }
+        None => (None, None),
     };
+    let declaration_written = declaration.is_some();
     let mut evidence = Evidence {
         format: EVIDENCE_FORMAT.to_string(),
         format_version: EVIDENCE_FORMAT_VERSION.to_string(),
@@ -90,7 +125,7 @@ pub fn write_bundle(
         tool: ToolBuild::current(&run.tool.name, &run.tool.version),
         sut,
         packages: options.packages.clone(),
-        ehds: ehds::rollup(&run),
+        ehds,
         run,
         declaration,
         files: Vec::new(),
@@ -109,7 +144,8 @@ pub fn write_bundle(
         }
     }
     if options.html {
-        let html = crate::html::render(&evidence, dir)?;
+        let signature = crate::html::SignatureInfo::of(options.signer.as_ref());
+        let html = crate::html::render(&evidence, dir, &signature)?;
         write_scrubbed(dir, crate::html::REPORT_HTML, html.as_bytes(), scrubber)?;
     }
 
@@ -152,6 +188,8 @@ pub fn write_bundle(
         signed,
         complete,
         kid,
+        declaration_withheld,
+        declaration_written,
     })
 }
 

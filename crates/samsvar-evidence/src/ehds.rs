@@ -30,9 +30,43 @@ pub struct ComponentResult {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RequirementResult {
     pub id: String,
+    /// What the requirement says and where, from the requirement catalogue; `null` for an
+    /// id the catalogue does not hold (format 2.0; absent in older records).
+    #[serde(default)]
+    pub catalogue: Option<CatalogueRef>,
     pub tests: Vec<TestRef>,
     /// Worst outcome of the required tests verifying this requirement (of all, when none is required).
     pub outcome: Outcome,
+}
+
+/// A requirement as the catalogue (requirements/*.yaml) describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogueRef {
+    pub title: String,
+    /// `SHALL`, `SHOULD`, `MAY` or `informative`.
+    pub level: String,
+    /// The section holding the sentence, and its address.
+    pub section: String,
+    pub url: String,
+    /// The source document: title and exact version.
+    pub document: String,
+    pub document_version: String,
+}
+
+impl CatalogueRef {
+    /// The catalogue's entry for `id`, when the embedded catalogue holds it.
+    pub fn lookup(id: &str) -> Option<CatalogueRef> {
+        let catalogue = samsvar_requirements::Catalogue::embedded().ok()?;
+        let entry = catalogue.get(id)?;
+        Some(CatalogueRef {
+            title: entry.requirement.title.clone(),
+            level: entry.requirement.level.as_str().to_string(),
+            section: entry.requirement.source.section.clone(),
+            url: entry.requirement.source.url.clone(),
+            document: entry.document.title.clone(),
+            document_version: entry.document.version.clone(),
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,7 +134,12 @@ pub fn rollup(run: &RunRecord) -> EhdsRollup {
             let outcome = required
                 .or_else(|| tests.iter().map(|t| t.outcome).max())
                 .unwrap_or(Outcome::Skip);
-            RequirementResult { id, tests, outcome }
+            RequirementResult {
+                catalogue: CatalogueRef::lookup(&id),
+                id,
+                tests,
+                outcome,
+            }
         })
         .collect();
     EhdsRollup {

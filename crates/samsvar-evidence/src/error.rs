@@ -30,6 +30,10 @@ pub enum EvidenceError {
     Finalize { path: PathBuf, message: String },
     #[error("{0}")]
     Config(String),
+    #[error(
+        "evidence.json has format_version `{found}`, which this samsvar cannot check (it reads format {supported}): verify it with the samsvar version that wrote it (see `tool` in evidence.json)"
+    )]
+    UnsupportedFormat { found: String, supported: String },
 }
 
 impl EvidenceError {

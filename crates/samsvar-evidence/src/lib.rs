@@ -32,4 +32,4 @@ pub use error::{EvidenceError, Result};
 pub use journal::{Journal, JournalHeader, JournalSink, finalize_from_journal};
 pub use keys::{Algorithm, SigningKey, VerifyingKey, load_signing_key, load_verifying_key};
 pub use model::{Evidence, SutIdentity};
-pub use verify::{Trust, Verification, verify_bundle};
+pub use verify::{Trust, Verdict, Verification, verify_bundle};

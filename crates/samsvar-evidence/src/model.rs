@@ -94,23 +94,40 @@ pub struct ManifestEntry {
 // The declaration section's types live with the rest of evidence.json's; how they are
 // filled in from config and the run is the declaration module's job.
 
-/// The declaration section of `evidence.json`.
+/// The declaration section of `evidence.json`, item by item of Annex IV.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Declaration {
     /// Annex IV item 1.
     pub system: SystemIdentity,
     /// Annex IV item 2.
     pub manufacturer: Manufacturer,
+    /// Annex IV item 2, "where applicable".
+    #[serde(default)]
+    pub authorised_representative: Option<Manufacturer>,
     /// Annex IV item 3.
     pub sole_responsibility: String,
-    /// Annex IV item 4, complemented by the test results (Art. 40).
+    /// The harmonised software components the declaration is about (Art. 25(1) names).
+    #[serde(default)]
+    pub harmonised_components: Vec<String>,
+    /// `true` only when the run supports the conformity statement (see `not_declared_because`).
+    #[serde(default)]
+    pub conformity_declared: bool,
+    /// Annex IV item 4 complemented by the test result (Art. 40) when `conformity_declared`;
+    /// otherwise the plain statement that this is not a declaration of conformity.
     pub conformity_statement: String,
-    /// Annex IV item 5: suites, FHIR packages and further specifications.
+    /// Why the run does not support a conformity statement, one reason a line.
+    #[serde(default)]
+    pub not_declared_because: Vec<String>,
+    /// Annex IV items 5 and 6: the specifications the run tested against, FHIR packages
+    /// validated with, and further standards the manufacturer names.
     pub standards: Vec<StandardRef>,
     /// Annex IV item 7.
     pub place: String,
     pub date: String,
     pub signatory: Signatory,
+    /// Annex IV item 8: the test tool, suites and run, and the manufacturer's own lines.
+    #[serde(default)]
+    pub additional_information: Vec<String>,
     /// Annex III item 4, from the run.
     pub test_results: TestResults,
 }
@@ -130,11 +147,15 @@ pub struct Manufacturer {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StandardRef {
-    /// `test-suite`, `fhir-package` or `specification`.
+    /// `specification` (a document of the requirement catalogue or one the config names)
+    /// or `fhir-package`.
     pub kind: String,
     pub id: String,
     pub version: Option<String>,
     pub digest: Option<String>,
+    /// Where the specification is published.
+    #[serde(default)]
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

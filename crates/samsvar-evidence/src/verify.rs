@@ -6,7 +6,7 @@ use crate::error::{EvidenceError, Result};
 use crate::jws::DetachedJws;
 use crate::keys::VerifyingKey;
 use crate::manifest::{self, EVIDENCE_JSON, EVIDENCE_JWS};
-use crate::model::Evidence;
+use crate::model::{EVIDENCE_FORMAT, EVIDENCE_FORMAT_VERSION, Evidence};
 use crate::safe_read::{Refusal, read_regular};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -97,8 +97,9 @@ pub enum SignatureStatus {
         kid: String,
         signer: String,
     },
-    /// Valid against the key embedded in the header; nobody vouched for that key.
-    SelfConsistent { alg: String, kid: String },
+    /// Valid against the key embedded in the header, but that key was neither given
+    /// (`--key`) nor chained to a trusted CA (`--trust`): anyone could have made it.
+    UnknownKey { alg: String, kid: String },
     /// No `evidence.jws` and none was required.
     Unsigned,
     /// Invalid or missing when required (the problem list says why).
@@ -113,15 +114,54 @@ pub struct Verification {
     pub run_id: Option<String>,
     pub complete: Option<bool>,
     pub outcome: Option<String>,
+    /// `name = url` of every target the run marked simulated.
+    pub simulated_targets: Vec<String>,
+}
+
+/// What `samsvar verify` concludes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every file matches a record signed by a key the reviewer vouched for.
+    Verified,
+    /// Every file matches the record; who wrote it was not checked (`--integrity-only`).
+    IntegrityOnly,
+    /// Every file matches the record, but there is no signature.
+    Unsigned,
+    /// Every file matches the record, signed by a key nobody vouched for.
+    UnknownKey,
+    /// A file or the signature does not match.
+    Failed,
+}
+
+impl Verdict {
+    /// Only a verified bundle (or, when asked for, an intact one) passes.
+    pub fn passed(self) -> bool {
+        matches!(self, Verdict::Verified | Verdict::IntegrityOnly)
+    }
 }
 
 impl Verification {
+    /// Integrity: every file matches the record and no signature present is broken.
     pub fn ok(&self) -> bool {
         self.problems.is_empty()
     }
 
+    /// The verdict; `integrity_only` accepts an intact bundle whose signer is not authenticated.
+    pub fn verdict(&self, integrity_only: bool) -> Verdict {
+        if !self.ok() {
+            return Verdict::Failed;
+        }
+        match &self.signature {
+            SignatureStatus::Trusted { .. } => Verdict::Verified,
+            _ if integrity_only => Verdict::IntegrityOnly,
+            SignatureStatus::Unsigned => Verdict::Unsigned,
+            SignatureStatus::UnknownKey { .. } => Verdict::UnknownKey,
+            SignatureStatus::Failed => Verdict::Failed,
+        }
+    }
+
     /// The human verdict `samsvar verify` prints.
-    pub fn render(&self, dir: &Path) -> String {
+    pub fn render(&self, dir: &Path, integrity_only: bool) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "verifying {}", dir.display());
         if let Some(run_id) = &self.run_id {
@@ -136,6 +176,13 @@ impl Verification {
                 }
             );
         }
+        if !self.simulated_targets.is_empty() {
+            let _ = writeln!(
+                out,
+                "  SIMULATED TARGETS — not evidence about any product: {}",
+                self.simulated_targets.join(", ")
+            );
+        }
         let _ = writeln!(
             out,
             "  {} file(s) checked against the manifest",
@@ -148,29 +195,46 @@ impl Verification {
             SignatureStatus::Trusted { alg, kid, signer } => {
                 format!("valid {alg} signature by {signer} (kid {kid})")
             }
-            SignatureStatus::SelfConsistent { alg, kid } => format!(
-                "valid {alg} signature by kid {kid}, but the signer is NOT authenticated: pass --key PUB.pem or --trust CA.pem"
+            SignatureStatus::UnknownKey { alg, kid } => format!(
+                "valid {alg} signature by kid {kid}, a key neither given with --key nor chained to a CA given with --trust"
             ),
-            SignatureStatus::Unsigned => {
-                "no signature (evidence.jws absent); pass --key to require one".into()
-            }
+            SignatureStatus::Unsigned => "none (evidence.jws absent)".into(),
             SignatureStatus::Failed => "FAILED".into(),
         };
         let _ = writeln!(out, "  signature: {sig}");
-        if self.ok() {
-            let _ = writeln!(
-                out,
-                "verdict: VERIFIED — every file matches the signed record"
-            );
-        } else {
-            let names: Vec<&str> = self.problems.iter().map(Problem::path).collect();
-            let _ = writeln!(
-                out,
-                "verdict: FAILED — {} problem(s): {}",
-                self.problems.len(),
-                names.join(", ")
-            );
-        }
+        let verdict = match self.verdict(integrity_only) {
+            Verdict::Verified => {
+                "VERIFIED — every file matches the record, signed by the key you vouched for".into()
+            }
+            Verdict::IntegrityOnly => format!(
+                "INTEGRITY ONLY — every file matches evidence.json; NOT checked: who wrote the record ({}), so anyone could have edited it and recomputed the digests",
+                match &self.signature {
+                    SignatureStatus::UnknownKey { kid, .. } => {
+                        format!("signed by an unknown key, kid {kid}")
+                    }
+                    _ => "it is unsigned".to_string(),
+                }
+            ),
+            Verdict::Unsigned => "UNSIGNED — every file matches evidence.json, but nothing shows who wrote it: anyone can edit evidence.json and recompute the digests. Pass --integrity-only to accept that".into(),
+            Verdict::UnknownKey => {
+                let kid = match &self.signature {
+                    SignatureStatus::UnknownKey { kid, .. } => kid.as_str(),
+                    _ => "?",
+                };
+                format!(
+                    "SIGNED BY AN UNKNOWN KEY (kid {kid}) — anyone can re-sign an edited bundle with a key of their own: pass the signer's public key with --key PUB.pem or its CA with --trust CA.pem (or --integrity-only to check the files alone)"
+                )
+            }
+            Verdict::Failed => {
+                let names: Vec<&str> = self.problems.iter().map(Problem::path).collect();
+                format!(
+                    "FAILED — {} problem(s): {}",
+                    self.problems.len(),
+                    names.join(", ")
+                )
+            }
+        };
+        let _ = writeln!(out, "verdict: {verdict}");
         out
     }
 }
@@ -195,11 +259,11 @@ pub fn verify_bundle(dir: &Path, trust: &Trust) -> Result<Verification> {
         run_id: None,
         complete: None,
         outcome: None,
+        simulated_targets: Vec::new(),
     };
 
-    let evidence = record_bytes
-        .as_deref()
-        .and_then(|bytes| match parse_record(bytes) {
+    let evidence = record_bytes.as_deref().and_then(|bytes| {
+        match check_format_version(bytes).and_then(|()| parse_record(bytes)) {
             Ok(ev) => Some(ev),
             Err(message) => {
                 problems.push(Problem::Record {
@@ -208,12 +272,20 @@ pub fn verify_bundle(dir: &Path, trust: &Trust) -> Result<Verification> {
                 });
                 None
             }
-        });
+        }
+    });
 
     if let Some(evidence) = &evidence {
         verification.run_id = Some(evidence.run.run_id.clone());
         verification.complete = Some(evidence.complete);
         verification.outcome = Some(evidence.run.outcome.to_string());
+        verification.simulated_targets = evidence
+            .run
+            .targets
+            .iter()
+            .filter(|t| t.simulated)
+            .map(|t| format!("{} = {}", t.name, t.url))
+            .collect();
         let listed: BTreeMap<&str, &crate::model::ManifestEntry> = evidence
             .files
             .iter()
@@ -304,6 +376,32 @@ fn refused(path: &str, refusal: Refusal, expected: &str) -> Problem {
             found: format!("not computed: {found} bytes on disk, another size recorded"),
         },
     }
+}
+
+/// Refuses a record of a major format version this verifier does not know: its members
+/// may mean something else, so checking it as the known major could pass what should fail.
+fn check_format_version(bytes: &[u8]) -> std::result::Result<(), String> {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Ok(()); // not JSON: reported as an invalid record
+    };
+    if value.get("format").and_then(|f| f.as_str()) != Some(EVIDENCE_FORMAT) {
+        return Ok(()); // not a samsvar record: reported as an invalid record
+    }
+    let Some(found) = value.get("format_version").and_then(|v| v.as_str()) else {
+        return Ok(()); // no version: reported as an invalid record
+    };
+    let supported = EVIDENCE_FORMAT_VERSION
+        .split('.')
+        .next()
+        .unwrap_or(EVIDENCE_FORMAT_VERSION);
+    if found.split('.').next() == Some(supported) {
+        return Ok(());
+    }
+    Err(EvidenceError::UnsupportedFormat {
+        found: found.to_string(),
+        supported: format!("{supported}.x"),
+    }
+    .to_string())
 }
 
 fn parse_record(bytes: &[u8]) -> std::result::Result<Evidence, String> {
@@ -414,7 +512,7 @@ fn check_signature(
     match jws.verify(record, &key) {
         Ok(()) => match signer {
             Some(signer) => SignatureStatus::Trusted { alg, kid, signer },
-            None => SignatureStatus::SelfConsistent { alg, kid },
+            None => SignatureStatus::UnknownKey { alg, kid },
         },
         Err(e) => fail(
             problems,

@@ -6,7 +6,7 @@ mod common;
 use rand::{Rng, SeedableRng};
 use samsvar_evidence::verify::{Problem, SignatureStatus};
 use samsvar_evidence::{
-    Algorithm, BundleOptions, Signer, SigningKey, Trust, verify_bundle, write_bundle,
+    Algorithm, BundleOptions, Signer, SigningKey, Trust, Verdict, verify_bundle, write_bundle,
 };
 use std::path::Path;
 
@@ -57,18 +57,16 @@ fn untouched_bundle_verifies_with_both_algorithms() {
         assert!(files.iter().any(|f| f.starts_with("exchanges/")));
 
         let v = verify_bundle(tmp.path(), &Trust::Key(key.verifying_key())).unwrap();
-        assert!(v.ok(), "{}", v.render(tmp.path()));
+        assert!(v.ok(), "{}", v.render(tmp.path(), false));
         assert!(matches!(v.signature, SignatureStatus::Trusted { .. }));
         assert_eq!(v.files_checked, files.len() - 2);
 
-        // Without a key: integrity checked, signer not authenticated, still a pass.
+        // Without a key: integrity checked, the signer is not authenticated, so no pass.
         let v = verify_bundle(tmp.path(), &Trust::None).unwrap();
         assert!(v.ok());
-        assert!(matches!(
-            v.signature,
-            SignatureStatus::SelfConsistent { .. }
-        ));
-        assert!(v.render(tmp.path()).contains("NOT authenticated"));
+        assert!(matches!(v.signature, SignatureStatus::UnknownKey { .. }));
+        assert_eq!(v.verdict(false), Verdict::UnknownKey);
+        assert!(!v.verdict(false).passed());
 
         // A different key is refused.
         let other = SigningKey::generate(alg).unwrap();
@@ -155,7 +153,7 @@ fn deleted_added_and_renamed_files_are_named() {
         }]
     );
     assert!(
-        v.render(tmp.path())
+        v.render(tmp.path(), false)
             .contains(&format!("MISSING  {exchange}"))
     );
 
@@ -207,7 +205,7 @@ fn symlinks_special_files_and_empty_folders_never_verify() {
         "{:?}",
         v.problems
     );
-    assert!(v.render(dir).contains("UNSAFE   junit.xml"));
+    assert!(v.render(dir, false).contains("UNSAFE   junit.xml"));
     std::fs::remove_file(dir.join("junit.xml")).unwrap();
     std::fs::copy(&copy, dir.join("junit.xml")).unwrap();
     assert!(verify_bundle(dir, &trust).unwrap().ok());
@@ -269,6 +267,8 @@ fn unsigned_bundle_verifies_digests_and_fails_when_a_key_is_required() {
     let v = verify_bundle(tmp.path(), &Trust::None).unwrap();
     assert!(v.ok());
     assert_eq!(v.signature, SignatureStatus::Unsigned);
+    assert_eq!(v.verdict(false), Verdict::Unsigned);
+    assert_eq!(v.verdict(true), Verdict::IntegrityOnly);
     let key = SigningKey::generate(Algorithm::EdDSA).unwrap();
     let v = verify_bundle(tmp.path(), &Trust::Key(key.verifying_key())).unwrap();
     assert_eq!(
@@ -332,7 +332,7 @@ fn a_signature_chained_to_the_trusted_ca_verifies_and_a_stranger_ca_is_refused()
         write_bundle(tmp.path(), &run, true, &options).unwrap();
 
         let v = verify_bundle(tmp.path(), &Trust::Ca(vec![ca])).unwrap();
-        assert!(v.ok(), "{alg:?}: {}", v.render(tmp.path()));
+        assert!(v.ok(), "{alg:?}: {}", v.render(tmp.path(), false));
         assert!(matches!(v.signature, SignatureStatus::Trusted { .. }));
 
         let (stranger, _) =
@@ -340,10 +340,10 @@ fn a_signature_chained_to_the_trusted_ca_verifies_and_a_stranger_ca_is_refused()
         let v = verify_bundle(tmp.path(), &Trust::Ca(vec![stranger])).unwrap();
         assert!(!v.ok(), "{alg:?}: a chain to another CA must not verify");
         assert!(
-            v.render(tmp.path())
+            v.render(tmp.path(), false)
                 .contains("does not lead to the trusted CA"),
             "{}",
-            v.render(tmp.path())
+            v.render(tmp.path(), false)
         );
     }
 }

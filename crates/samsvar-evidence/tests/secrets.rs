@@ -73,7 +73,7 @@ fn planted_secret_is_nowhere_in_the_bundle() {
     assert!(summary.complete);
     assert_absent(dir);
     let v = verify_bundle(dir, &Trust::Key(key.verifying_key())).unwrap();
-    assert!(v.ok(), "{}", v.render(dir));
+    assert!(v.ok(), "{}", v.render(dir, false));
     // The marker is there instead, and the record says what was redacted.
     let evidence = std::fs::read_to_string(dir.join("evidence.json")).unwrap();
     assert!(evidence.contains("[REDACTED]"));

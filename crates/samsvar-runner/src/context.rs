@@ -6,7 +6,9 @@ use crate::options::{Bindings, RunOptions};
 use crate::recorder::Recorder;
 use crate::transport::Transport;
 use samsvar_diagnostics::{SourceMap, Span};
-use samsvar_record::{DEFAULT_MAX_ISSUES, Event, Issue, Redactor, excerpt};
+use samsvar_record::{
+    DEFAULT_MAX_ISSUES, Diagnostic, Event, PayloadLocation, Redactor, Severity, excerpt,
+};
 
 pub struct RunContext<'a> {
     pub options: &'a RunOptions,
@@ -39,22 +41,31 @@ impl RunContext<'_> {
 
     /// Issues as the record keeps them: each message and location bounded, at most
     /// [`DEFAULT_MAX_ISSUES`], the rest counted in one closing issue.
-    pub fn shown_issues(&self, mut issues: Vec<Issue>) -> Vec<Issue> {
+    pub fn shown_issues(&self, mut issues: Vec<Diagnostic>) -> Vec<Diagnostic> {
         let dropped = issues.len().saturating_sub(DEFAULT_MAX_ISSUES);
         issues.truncate(DEFAULT_MAX_ISSUES);
         for issue in &mut issues {
             issue.message = self.shown(&issue.message);
-            issue.location = self.shown(&issue.location);
+            if let Some(hint) = &issue.hint {
+                issue.hint = Some(self.shown(hint));
+            }
+            if let Some(at) = issue.payload_mut() {
+                for part in [&mut at.expression, &mut at.xpath, &mut at.pointer] {
+                    if let Some(text) = part.as_deref() {
+                        *part = Some(self.shown(text));
+                    }
+                }
+            }
         }
         if dropped > 0 {
-            issues.push(Issue {
-                severity: "information".to_string(),
-                location: String::new(),
-                message: format!(
+            issues.push(Diagnostic::new(
+                Severity::Information,
+                "issues-truncated",
+                PayloadLocation::default(),
+                format!(
                     "{dropped} more issue(s) not recorded (at most {DEFAULT_MAX_ISSUES} per assertion)"
                 ),
-                rule: None,
-            });
+            ));
         }
         issues
     }

@@ -48,6 +48,26 @@ fn conforms_to_passes_valid_and_fails_invalid_resources_with_the_validator_issue
         .unwrap()
         .unwrap()
         .path();
+    // The bundle names the samsvar that ran and the exact packages it validated with.
+    let evidence: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run_dir.join("evidence.json")).unwrap()).unwrap();
+    assert_eq!(evidence["tool"]["name"], "samsvar");
+    assert_eq!(evidence["tool"]["version"], env!("CARGO_PKG_VERSION"));
+    // R4 core, or the package the cache holds that stands in for it (r4.examples
+    // carries the same definitions), at 4.0.1, with the digest it was installed from.
+    let core = evidence["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "hl7.fhir.r4.core" || p["id"] == "hl7.fhir.r4.examples")
+        .unwrap_or_else(|| panic!("R4 core not recorded: {}", evidence["packages"]));
+    assert_eq!(core["version"], "4.0.1");
+    assert!(
+        core["digest"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("sha256:")),
+        "{core}"
+    );
     let record: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run_dir.join("run.json")).unwrap()).unwrap();
     let text = record.to_string();

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{BASICS, samsvar_run};
-use samsvar_sim::fhir::{Defect, FhirSim};
+use samsvar_sim::fhir::Defect;
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
@@ -54,22 +54,9 @@ fn hanging_server_times_out() {
     );
 }
 
-fn with_sim(defects: &[Defect], f: impl FnOnce(&str)) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let sim = rt
-        .block_on(FhirSim::builder().defects(defects).start("127.0.0.1:0"))
-        .unwrap();
-    f(sim.base_url());
-    rt.block_on(sim.shutdown());
-}
-
 #[test]
 fn body_over_the_limit_errors() {
-    with_sim(&[Defect::HugeBody], |url| {
+    common::with_sim(&[Defect::HugeBody], |url| {
         let run = samsvar_run(&[BASICS, "--target", url, "--max-body", "256KiB"]);
         errored_everywhere(&run, "response body larger than 256 KiB limit");
     });
@@ -77,7 +64,7 @@ fn body_over_the_limit_errors() {
 
 #[test]
 fn invalid_json_errors_with_line_and_column() {
-    with_sim(&[Defect::InvalidJson], |url| {
+    common::with_sim(&[Defect::InvalidJson], |url| {
         let run = samsvar_run(&[BASICS, "--target", url]);
         errored_everywhere(&run, "response body is not JSON: ");
         let all = run.all();
@@ -88,7 +75,7 @@ fn invalid_json_errors_with_line_and_column() {
 
 #[test]
 fn external_simulator_passes() {
-    with_sim(&[], |url| {
+    common::with_sim(&[], |url| {
         let run = samsvar_run(&[BASICS, "--target", &format!("fhir={url}")]);
         assert_eq!(run.code, 0, "{}", run.all());
         assert_eq!(run.record()["targets"][0]["simulated"], false);
@@ -97,7 +84,7 @@ fn external_simulator_passes() {
 
 #[test]
 fn inputs_flow_from_config_environment_and_flags() {
-    with_sim(&[], |url| {
+    common::with_sim(&[], |url| {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("samsvar.toml");
         std::fs::write(

@@ -329,3 +329,51 @@ pub fn fold(events: Vec<Event>) -> RunRecord {
     }
     fold.into_record()
 }
+
+/// The canned run as if its target were the vendor's product, not the built-in simulator.
+pub fn against_product(mut run: RunRecord) -> RunRecord {
+    for t in &mut run.targets {
+        t.simulated = false;
+        t.url = "https://ehr.example.no/fhir".into();
+    }
+    run
+}
+
+/// The canned events with the given tests' outcomes replaced (and reasons set to match).
+pub fn with_outcomes(outcomes: &[(&str, Outcome)]) -> Vec<Event> {
+    let mut events = sample_events(None);
+    for event in &mut events {
+        if let Event::TestFinished {
+            test_id,
+            outcome,
+            reason,
+            ..
+        } = event
+            && let Some((_, new)) = outcomes.iter().find(|(id, _)| id == test_id)
+        {
+            *outcome = *new;
+            *reason = match new {
+                Outcome::Pass => None,
+                Outcome::Skip => Some("skipped on purpose".to_string()),
+                failed => Some(format!("{failed} on purpose")),
+            };
+        }
+    }
+    events
+}
+
+/// Adds requirement `id` to the `verifies` of test `test_id` (wherever it is).
+pub fn cite(run: &mut RunRecord, test_id: &str, id: &str) {
+    fn walk(items: &mut [ItemRecord], test_id: &str, id: &str) {
+        for item in items {
+            match item {
+                ItemRecord::Group(g) => walk(&mut g.items, test_id, id),
+                ItemRecord::Test(t) if t.id == test_id => t.verifies.push(id.to_string()),
+                ItemRecord::Test(_) => {}
+            }
+        }
+    }
+    for suite in &mut run.suites {
+        walk(&mut suite.root.items, test_id, id);
+    }
+}

@@ -158,13 +158,20 @@ pub fn each_conforms_to(
     let mut issues = Vec::new();
     let mut failing = Vec::new();
     for (index, part) in parts.iter().enumerate() {
-        match validator.validate(part, profile) {
+        // The part is validated as its own text: positions would point into that text,
+        // not into the response body, so they are dropped and the index names the part.
+        let text = serde_json::to_vec(part).unwrap_or_default();
+        match validator.validate(part, &text, profile) {
             Ok(found) => {
                 if found.iter().any(|i| i.is_error()) {
                     failing.push(index);
                 }
                 issues.extend(found.into_iter().map(|mut i| {
-                    i.location = format!("{each}[{index}] {}", i.location);
+                    if let Some(at) = i.payload_mut() {
+                        let inner = at.expression.as_deref().unwrap_or_default();
+                        at.expression = Some(format!("{each}[{index}] {inner}"));
+                        at.position = None;
+                    }
                     i
                 }));
             }

@@ -7,6 +7,7 @@ use crate::config::Config;
 use samsvar_evidence::BundleOptions;
 use samsvar_evidence::declaration::{DeclarationConfig, check_mandatory};
 use samsvar_evidence::journal::{Journal, JournalHeader, JournalSink};
+use samsvar_evidence::model::PackageDigest;
 use samsvar_record::{Redactor, RunRecord, ToolInfo};
 use std::path::Path;
 use std::sync::Arc;
@@ -20,12 +21,15 @@ pub struct EvidenceHook {
 impl EvidenceHook {
     /// Checks the declaration fields and the signing key, then opens the journal in
     /// `out_dir`. `redactor` is the run's: the journal and the bundle scrub through it.
+    /// `validated_with` are the packages the run's validator loaded; when it loaded none,
+    /// the evidence lists the packages `samsvar.lock` pins.
     pub fn prepare(
         args: &RunArgs,
         config: &Config,
         redactor: &Redactor,
         out_dir: &Path,
         html: bool,
+        validated_with: Vec<PackageDigest>,
     ) -> Result<Self, String> {
         let declaration = match (&config.declaration, args.declaration) {
             (Some(d), flag) if d.enabled || flag => Some(d.clone()),
@@ -37,13 +41,19 @@ impl EvidenceHook {
         }
         let signer = load_signer(args.sign_key.as_deref(), args.sign_cert.as_deref())
             .map_err(|e| format!("error: {e:#}"))?;
-        let packages = match samsvar_evidence::packages::read_lock(Path::new("samsvar.lock")) {
-            Some(Ok(p)) => p,
-            Some(Err(e)) => {
-                eprintln!("warning: samsvar.lock not read ({e}); the evidence lists no packages");
-                Vec::new()
+        let packages = if !validated_with.is_empty() {
+            validated_with
+        } else {
+            match samsvar_evidence::packages::read_lock(Path::new("samsvar.lock")) {
+                Some(Ok(p)) => p,
+                Some(Err(e)) => {
+                    eprintln!(
+                        "warning: samsvar.lock not read ({e}); the evidence lists no packages"
+                    );
+                    Vec::new()
+                }
+                None => Vec::new(),
             }
-            None => Vec::new(),
         };
         let header = JournalHeader {
             tool: Some(ToolInfo {
@@ -80,7 +90,7 @@ impl EvidenceHook {
             .sink
             .finish(record, &self.options)
             .map_err(|e| format!("error: {e}"))?;
-        Ok(format!(
+        let mut line = format!(
             "evidence: {} ({} files, {})",
             summary.dir.join("evidence.json").display(),
             summary.files,
@@ -88,6 +98,15 @@ impl EvidenceHook {
                 Some(kid) => format!("signed, kid {kid}"),
                 None => "unsigned; sign with --sign-key".to_string(),
             }
-        ))
+        );
+        if let Some(why) = &summary.declaration_withheld {
+            let what = if summary.declaration_written {
+                "EHDS declaration"
+            } else {
+                "no EHDS declaration written"
+            };
+            line.push_str(&format!("\nwarning: {what}: {why}"));
+        }
+        Ok(line)
     }
 }

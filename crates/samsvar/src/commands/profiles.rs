@@ -54,17 +54,25 @@ pub fn needed(suites: &[Loaded]) -> bool {
     })
 }
 
+/// The validator and the packages it validates with (exact versions, dependencies included).
+pub type LoadedValidator = (
+    Arc<dyn ProfileValidator>,
+    Vec<samsvar_evidence::model::PackageDigest>,
+);
+
 /// Installs (or finds in the shared cache) R4 core plus `packages` and compiles the validator.
 /// Package installation blocks on its own runtime, so it runs on a plain thread.
-pub fn load(packages: Vec<String>) -> Result<Arc<dyn ProfileValidator>, String> {
+pub fn load(packages: Vec<String>) -> Result<LoadedValidator, String> {
     let handle = std::thread::spawn(move || {
         let cache = Cache::at_default_location();
-        crate::commands::validate::load_definitions(&cache, &packages).map_err(|e| format!("{e:#}"))
+        crate::commands::validate::load_definitions_listed(&cache, &packages)
+            .map_err(|e| format!("{e:#}"))
     });
-    let defs = handle
+    let (defs, listed) = handle
         .join()
         .map_err(|_| "failed to load FHIR packages: the loader thread panicked".to_string())??;
-    Ok(Arc::new(FhirProfiles {
+    let validator: Arc<dyn ProfileValidator> = Arc::new(FhirProfiles {
         validator: Validator::new(Arc::new(defs)),
-    }))
+    });
+    Ok((validator, listed))
 }

@@ -89,10 +89,12 @@ async fn run_async(args: RunArgs) -> Result<Exit, UsageError> {
     }
 
     let mut options = run_options(&args, &config)?;
+    let mut validated_with = Vec::new();
     if crate::commands::profiles::needed(&suites) {
-        let validator = crate::commands::profiles::load(args.packages.clone())
+        let (validator, packages) = crate::commands::profiles::load(args.packages.clone())
             .map_err(|e| format!("error: `conforms_to` needs FHIR definitions: {e}"))?;
         options.profile_validator = Some(validator);
+        validated_with = packages;
     }
     let out_dir = args.out.join(&options.run_id);
     std::fs::create_dir_all(&out_dir)
@@ -107,6 +109,7 @@ async fn run_async(args: RunArgs) -> Result<Exit, UsageError> {
         &options.redactor,
         &out_dir,
         formats.contains("html"),
+        validated_with,
     )?;
     let mut sinks = Fanout::new();
     sinks.add(evidence.sink());

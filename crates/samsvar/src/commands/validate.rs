@@ -127,6 +127,15 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
 
 /// Installs (or finds in the cache) the packages and loads their definitions, R4 core last.
 pub(crate) fn load_definitions(cache: &Cache, packages: &[String]) -> anyhow::Result<Definitions> {
+    load_definitions_listed(cache, packages).map(|(defs, _)| defs)
+}
+
+/// As [`load_definitions`], also naming every package loaded (dependencies included),
+/// at its exact version, with the sha256 it was installed from.
+pub(crate) fn load_definitions_listed(
+    cache: &Cache,
+    packages: &[String],
+) -> anyhow::Result<(Definitions, Vec<samsvar_evidence::model::PackageDigest>)> {
     let mut specs = Vec::new();
     for p in packages {
         specs.push(
@@ -145,7 +154,23 @@ pub(crate) fn load_definitions(cache: &Cache, packages: &[String]) -> anyhow::Re
     for w in &outcome.warnings {
         eprintln!("warning: {w}");
     }
-    let dirs: Vec<PathBuf> = outcome.installed().into_iter().map(|p| p.dir).collect();
+    // What was loaded, under its own id: a package standing in for another (see the
+    // installer's `substitute`) is recorded as itself.
+    let listed = outcome
+        .packages
+        .iter()
+        .map(|p| samsvar_evidence::model::PackageDigest {
+            id: p.package.id.clone(),
+            version: p.package.version.clone(),
+            digest: p
+                .sha256
+                .as_ref()
+                .or(p.package.sha256.as_ref())
+                .map(|d| format!("sha256:{d}")),
+        })
+        .collect();
+    let installed = outcome.installed();
+    let dirs: Vec<PathBuf> = installed.into_iter().map(|p| p.dir).collect();
     let defs = Definitions::load(&dirs).map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok(defs)
+    Ok((defs, listed))
 }

@@ -1,5 +1,7 @@
-//! `samsvar verify DIR [--key PUB.pem | --trust CA.pem]`: recompute every digest of an
-//! evidence bundle and check its signature. Exit 0 verified, 1 not, 2 usage error.
+//! `samsvar verify DIR [--key PUB.pem | --trust CA.pem | --integrity-only]`: recompute
+//! every digest of an evidence bundle and check who signed it. Exit 0 verified (or, with
+//! `--integrity-only`, intact), 1 changed, unsigned or signed by an unknown key, 2 the
+//! command could not run (no folder, unreadable key, unknown evidence format version).
 
 use crate::exit::Exit;
 use clap::Args;
@@ -16,6 +18,10 @@ pub struct VerifyArgs {
     /// CA certificate(s) (PEM): the signature's x5c chain must lead to one of them.
     #[arg(long)]
     pub trust: Option<PathBuf>,
+    /// Check only that the files match evidence.json; accept an unsigned bundle or one
+    /// signed by an unknown key (the verdict says what was not checked).
+    #[arg(long, conflicts_with_all = ["key", "trust"])]
+    pub integrity_only: bool,
 }
 
 pub fn run(args: VerifyArgs) -> anyhow::Result<Exit> {
@@ -34,8 +40,8 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<Exit> {
         anyhow::bail!("failed to verify {}: no such folder", args.dir.display());
     }
     let verification = verify_bundle(&args.dir, &trust)?;
-    print!("{}", verification.render(&args.dir));
-    Ok(if verification.ok() {
+    print!("{}", verification.render(&args.dir, args.integrity_only));
+    Ok(if verification.verdict(args.integrity_only).passed() {
         Exit::Ok
     } else {
         Exit::Failed

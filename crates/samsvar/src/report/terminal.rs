@@ -132,6 +132,12 @@ impl EventSink for TerminalReporter {
                     };
                     let _ = writeln!(text, "target {} = {}{sim}", t.name, t.url);
                 }
+                if targets.iter().any(|t| t.simulated) {
+                    let _ = writeln!(
+                        text,
+                        "warning: SIMULATED TARGETS — not evidence about any product: this run tests samsvar's built-in simulator; its evidence carries no EHDS declaration"
+                    );
+                }
                 self.print(&text);
                 self.start_bar(total_tests(plan));
             }

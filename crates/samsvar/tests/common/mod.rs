@@ -154,3 +154,22 @@ pub fn every_file_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     }
     out
 }
+
+/// Runs `f` with the base URL of a FHIR simulator (with `defects`) serving on loopback,
+/// started as a plain server: a run against its URL cannot tell it from a product.
+pub fn with_sim(defects: &[samsvar_sim::fhir::Defect], f: impl FnOnce(&str)) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sim = rt
+        .block_on(
+            samsvar_sim::fhir::FhirSim::builder()
+                .defects(defects)
+                .start("127.0.0.1:0"),
+        )
+        .unwrap();
+    f(sim.base_url());
+    rt.block_on(sim.shutdown());
+}
