@@ -37,7 +37,7 @@ pub use fold::{Fold, roll_up};
 pub use issue::Issue;
 pub use outcome::Outcome;
 pub use plan::{GroupPlan, PlanItem, SuitePlan, TestPlan, total_tests};
-pub use problem::first_problem;
+pub use problem::{assertion_line, first_problem};
 pub use record::*;
 pub use redact::Redactor;
 pub use redact::WireMessage;

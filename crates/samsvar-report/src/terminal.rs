@@ -34,6 +34,7 @@ impl Style {
         let (code, label) = match o {
             Outcome::Pass => ("32", "pass "),
             Outcome::Skip => ("33", "skip "),
+            Outcome::Warn => ("33;1", "WARN "),
             Outcome::Fail => ("31;1", "FAIL "),
             Outcome::Error => ("35;1", "ERROR"),
         };
@@ -84,8 +85,18 @@ pub fn setup_step_line(style: &Style, step: &StepRecord) -> String {
 pub fn final_report(style: &Style, record: &RunRecord, suite_ms: &HashMap<String, u64>) -> String {
     let mut out = String::new();
     let mut failures = String::new();
+    let mut warnings = String::new();
     for suite in &record.suites {
         suite_failures(style, suite, &mut failures);
+        suite_warnings(style, suite, &mut warnings);
+    }
+    if !warnings.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            style.bold("Warnings (SHOULD/MAY not met; not failures)")
+        );
+        out.push_str(&warnings);
     }
     if !failures.is_empty() {
         let _ = writeln!(out, "\n{}", style.bold("Failures"));
@@ -101,17 +112,18 @@ pub fn final_report(style: &Style, record: &RunRecord, suite_ms: &HashMap<String
         .max(5);
     let _ = writeln!(
         out,
-        "  {:width$}  {:>6}  {:>6}  {:>7}  {:>7}  {:>8}",
-        "suite", "passed", "failed", "errored", "skipped", "duration"
+        "  {:width$}  {:>6}  {:>6}  {:>6}  {:>7}  {:>7}  {:>8}",
+        "suite", "passed", "warned", "failed", "errored", "skipped", "duration"
     );
     for suite in &record.suites {
         let c = Summary::of(suite.tests().map(|e| e.test.outcome));
         let ms: u64 = suite.tests().map(|e| e.test.duration_ms).sum();
         let _ = writeln!(
             out,
-            "  {:width$}  {:>6}  {:>6}  {:>7}  {:>7}  {:>8}",
+            "  {:width$}  {:>6}  {:>6}  {:>6}  {:>7}  {:>7}  {:>8}",
             suite.id,
             c.passed,
+            c.warned,
             c.failed,
             c.errored,
             c.skipped,
@@ -125,8 +137,9 @@ pub fn final_report(style: &Style, record: &RunRecord, suite_ms: &HashMap<String
     };
     let _ = writeln!(
         out,
-        "\n{verdict}: {} passed, {} failed, {} errored, {} skipped of {} tests in {}",
+        "\n{verdict}: {} passed, {} warned, {} failed, {} errored, {} skipped of {} tests in {}",
         s.passed,
+        s.warned,
         s.failed,
         s.errored,
         s.skipped,
@@ -173,6 +186,37 @@ fn suite_failures(style: &Style, suite: &SuiteRecord, out: &mut String) {
         }
         for step in failing {
             step_details(style, step, out);
+        }
+    }
+}
+
+/// Tests that passed every SHALL but missed a SHOULD or MAY, with each missed check.
+fn suite_warnings(style: &Style, suite: &SuiteRecord, out: &mut String) {
+    for t in suite.tests().map(|e| e.test) {
+        if t.outcome != Outcome::Warn {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "\n  {} {} › {}  {}",
+            style.outcome(t.outcome),
+            suite.id,
+            style.bold(&t.id),
+            style.dim(&t.location)
+        );
+        for a in t
+            .steps
+            .iter()
+            .flat_map(|s| &s.assertions)
+            .filter(|a| a.outcome == Outcome::Warn)
+        {
+            let verifies = if a.verifies.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", a.verifies.join(", "))
+            };
+            let _ = writeln!(out, "    {}{verifies}:", a.level.as_str().to_uppercase());
+            assertion_details(style, a, out);
         }
     }
 }

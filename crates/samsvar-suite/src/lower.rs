@@ -196,6 +196,7 @@ impl Lower<'_> {
                         .get("needs")
                         .map(|e| string_list(&e.value))
                         .unwrap_or_default(),
+                    level: item.get("level").and_then(level),
                     steps: self.steps(item.get("steps").map(|e| &e.value)),
                 }));
             }
@@ -481,7 +482,12 @@ impl Lower<'_> {
 
     fn assertion(&mut self, node: &Node) -> Option<Assertion> {
         let entries = node.as_map()?;
-        let [e] = entries else {
+        // Besides its one check, an assertion may say its level and requirement ids.
+        let checks: Vec<&Entry> = entries
+            .iter()
+            .filter(|e| !ASSERTION_MARKS.contains(&e.key.as_str()))
+            .collect();
+        let [e] = checks.as_slice() else {
             return None;
         };
         let v = &e.value;
@@ -532,6 +538,11 @@ impl Lower<'_> {
         Some(Assertion {
             span: node.span,
             kind,
+            level: node.get("level").and_then(level),
+            verifies: node
+                .get("verifies")
+                .map(|e| string_list(&e.value))
+                .unwrap_or_default(),
         })
     }
 
@@ -617,6 +628,20 @@ impl Lower<'_> {
                 .push(Diagnostic::error("invalid-json-schema", span, msg));
         }
     }
+}
+
+/// Keys next to an assertion's check that qualify it rather than check something.
+pub(crate) const ASSERTION_MARKS: &[&str] = &["level", "verifies"];
+
+/// `level: shall | should | may` (the schema refuses anything else).
+fn level(e: &Entry) -> Option<Spanned<Level>> {
+    let level = match e.value.as_str()? {
+        "shall" => Level::Shall,
+        "should" => Level::Should,
+        "may" => Level::May,
+        _ => return None,
+    };
+    Some(Spanned::new(level, e.value.span))
 }
 
 fn status_code(node: &Node) -> Option<u16> {

@@ -169,10 +169,11 @@ pub fn suite_schema() -> Value {
                     "ehds": { "$ref": "#/$defs/ehds" },
                     "verifies": { "$ref": "#/$defs/requirementIds" },
                     "needs": {
-                        "description": "Tests that must pass first. Tests whose captures this test uses are added automatically.",
+                        "description": "Tests that run first. Tests whose captures this test uses are added automatically; the test is skipped only when a capture it uses was never taken.",
                         "type": "array",
                         "items": { "$ref": "#/$defs/id" }
                     },
+                    "level": { "$ref": "#/$defs/level" },
                     "steps": { "$ref": "#/$defs/steps" }
                 }
             },
@@ -308,13 +309,19 @@ pub fn suite_schema() -> Value {
                     "regex": { "description": "A regex over the body; group 1, or the whole match.", "type": "string", "minLength": 1 }
                 }
             },
+            "level": {
+                "description": "The requirement level of the spec sentence: `shall` (the default) fails, `should` and `may` warn.",
+                "enum": ["shall", "should", "may"]
+            },
             "assertion": {
-                "description": "One check on the response; each list item holds exactly one.",
+                "description": "One check on the response; each list item holds exactly one, optionally with its `level` and `verifies`.",
                 "type": "object",
                 "minProperties": 1,
-                "maxProperties": 1,
+                "maxProperties": 3,
                 "additionalProperties": false,
                 "properties": {
+                    "level": { "$ref": "#/$defs/level" },
+                    "verifies": { "$ref": "#/$defs/requirementIds" },
                     "status": {
                         "description": "The status code, or a list of accepted codes.",
                         "if": { "type": "array" },
@@ -383,5 +390,21 @@ pub fn suite_schema() -> Value {
         }
     });
     crate::xds_schema::extend(&mut schema);
+    one_check_per_assertion(&mut schema);
     schema
+}
+
+/// An assertion holds exactly one check besides its `level` and `verifies`.
+fn one_check_per_assertion(schema: &mut Value) {
+    let assertion = &mut schema["$defs"]["assertion"];
+    let checks: Vec<Value> = assertion["properties"]
+        .as_object()
+        .map(|p| {
+            p.keys()
+                .filter(|k| !crate::lower::ASSERTION_MARKS.contains(&k.as_str()))
+                .map(|k| json!({ "required": [k] }))
+                .collect()
+        })
+        .unwrap_or_default();
+    assertion["oneOf"] = Value::Array(checks);
 }

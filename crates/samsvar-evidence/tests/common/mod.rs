@@ -65,6 +65,8 @@ pub fn assertion(
         actual: Some(actual.into()),
         message: None,
         issues: vec![],
+        level: Default::default(),
+        verifies: vec![],
     }
 }
 

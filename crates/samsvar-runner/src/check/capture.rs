@@ -29,6 +29,8 @@ pub fn capture(
         actual: Some(ctx.redactor.text(actual).into_owned()),
         message: message.map(|m| ctx.redactor.text(&m).into_owned()),
         issues: Vec::new(),
+        level: Default::default(),
+        verifies: Vec::new(),
     };
     match found {
         Ok(Some(value)) => {

@@ -34,7 +34,12 @@ pub fn evaluate(
             )
         }
     };
-    record(ctx, kind, &description, assertion.span, v)
+    let mut r = record(ctx, kind, &description, assertion.span, v);
+    let level = assertion.level_in(None);
+    r.outcome = level.outcome(r.outcome);
+    r.level = level;
+    r.verifies = assertion.verifies.iter().map(|v| v.value.clone()).collect();
+    r
 }
 
 /// An assertion record, every text redacted.
@@ -55,6 +60,8 @@ pub fn record(
         actual: v.actual.map(|s| r.text(&s).into_owned()),
         message: v.message.map(|s| r.text(&s).into_owned()),
         issues: v.issues,
+        level: Default::default(),
+        verifies: Vec::new(),
     }
 }
 
