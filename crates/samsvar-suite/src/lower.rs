@@ -453,6 +453,16 @@ impl Lower<'_> {
     }
 
     fn capture(&mut self, e: &Entry) -> Option<Capture> {
+        if let (Some(header), Some(regex)) = (e.value.get("header"), e.value.get("regex")) {
+            self.regex(&regex.value)?;
+            return Some(Capture {
+                name: Spanned::new(e.key.clone(), e.key_span),
+                source: CaptureSource::HeaderRegex {
+                    header: spanned_str(header),
+                    regex: spanned_str(regex),
+                },
+            });
+        }
         let (kind, value) = e
             .value
             .as_map()?

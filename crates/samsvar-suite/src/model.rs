@@ -326,6 +326,12 @@ pub enum CaptureSource {
     FhirPath(Spanned<String>),
     /// A response header's value.
     Header(Spanned<String>),
+    /// A regex over a response header's value (`{ header: Location, regex: … }`); group 1
+    /// or the whole match, e.g. the logical id in `Location`.
+    HeaderRegex {
+        header: Spanned<String>,
+        regex: Spanned<String>,
+    },
     /// The HTTP status code.
     Status,
     /// A regex over the raw body; group 1 (or the whole match).

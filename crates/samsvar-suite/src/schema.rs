@@ -300,11 +300,14 @@ pub fn suite_schema() -> Value {
             "capture": {
                 "type": "object",
                 "minProperties": 1,
-                "maxProperties": 1,
+                "maxProperties": 2,
                 "additionalProperties": false,
+                "if": { "required": ["header"] },
+                "then": { "propertyNames": { "enum": ["header", "regex"] } },
+                "else": { "maxProperties": 1 },
                 "properties": {
                     "fhirpath": { "description": "FHIRPath over the JSON body; the first value.", "type": "string", "minLength": 1 },
-                    "header": { "description": "A response header's value.", "type": "string", "minLength": 1 },
+                    "header": { "description": "A response header's value; with `regex`, its group 1 (or the whole match) in that value.", "type": "string", "minLength": 1 },
                     "status": { "description": "The HTTP status code.", "const": true },
                     "regex": { "description": "A regex over the body; group 1, or the whole match.", "type": "string", "minLength": 1 }
                 }

@@ -73,6 +73,17 @@ fn read(
             format!("header `{}`", h.value),
             Ok(view.header(&h.value).map(str::to_string)),
         ),
+        CaptureSource::HeaderRegex { header, regex } => (
+            format!("/{}/ in header `{}`", regex.value, header.value),
+            ctx.caches.regex(&regex.value).map(|rx| {
+                let value = view.header(&header.value)?;
+                rx.captures(value).and_then(|c| {
+                    c.get(1)
+                        .or_else(|| c.get(0))
+                        .map(|m| m.as_str().to_string())
+                })
+            }),
+        ),
         CaptureSource::FhirPath(expr) => (
             format!("`{}`", expr.value),
             ctx.caches
