@@ -78,8 +78,14 @@ mod tests {
         assert!(Outcome::Error > Outcome::Fail);
         assert!(!Outcome::Skip.is_failure());
         assert!(!Outcome::Warn.is_failure());
-        assert_eq!(Outcome::worst([Outcome::Warn, Outcome::Skip]), Outcome::Warn);
-        assert_eq!(Outcome::worst([Outcome::Warn, Outcome::Fail]), Outcome::Fail);
+        assert_eq!(
+            Outcome::worst([Outcome::Warn, Outcome::Skip]),
+            Outcome::Warn
+        );
+        assert_eq!(
+            Outcome::worst([Outcome::Warn, Outcome::Fail]),
+            Outcome::Fail
+        );
         assert!(Outcome::ALL.windows(2).all(|w| w[0] < w[1]));
     }
 }

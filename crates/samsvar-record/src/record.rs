@@ -241,7 +241,9 @@ pub struct AssertionRecord {
 }
 
 /// How strongly a specification sentence requires what a check verifies (RFC 2119).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     /// SHALL / MUST / REQUIRED: not holding is a failure.

@@ -122,7 +122,11 @@ fn write_case(w: &mut Xml, classname: &str, test: &TestRecord) -> Result<(), Rep
 /// A test that passed its SHALL checks but missed a SHOULD or MAY: no `<failure>` (CI
 /// stays green), a `samsvar.warning` property per missed check and the details in
 /// `<system-out>`.
-fn write_warned_case(w: &mut Xml, el: BytesStart<'_>, test: &TestRecord) -> Result<(), ReportError> {
+fn write_warned_case(
+    w: &mut Xml,
+    el: BytesStart<'_>,
+    test: &TestRecord,
+) -> Result<(), ReportError> {
     w.write_event(Event::Start(el)).map_err(xml_error)?;
     w.write_event(Event::Start(BytesStart::new("properties")))
         .map_err(xml_error)?;
@@ -134,7 +138,11 @@ fn write_warned_case(w: &mut Xml, el: BytesStart<'_>, test: &TestRecord) -> Resu
     for a in warned {
         let mut p = BytesStart::new("property");
         p.push_attribute(("name", "samsvar.warning"));
-        let value = format!("{}: {}", a.level.as_str(), samsvar_record::assertion_line(a));
+        let value = format!(
+            "{}: {}",
+            a.level.as_str(),
+            samsvar_record::assertion_line(a)
+        );
         p.push_attribute(("value", value.as_str()));
         w.write_event(Event::Empty(p)).map_err(xml_error)?;
     }
@@ -196,7 +204,10 @@ fn first_kind(steps: &[StepRecord]) -> Option<&str> {
 /// expected, actual and the suite location.
 fn details(steps: &[StepRecord]) -> String {
     let mut out = String::new();
-    for step in steps.iter().filter(|s| s.outcome.is_failure() || s.outcome == Outcome::Warn) {
+    for step in steps
+        .iter()
+        .filter(|s| s.outcome.is_failure() || s.outcome == Outcome::Warn)
+    {
         let name = step.name.as_deref().unwrap_or("");
         let _ = writeln!(out, "step {} {name} ({})", step.index + 1, step.location);
         if let Some(ex) = &step.exchange {

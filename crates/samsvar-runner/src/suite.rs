@@ -23,7 +23,15 @@ pub async fn run_suite(ctx: &RunContext<'_>, suite: &Suite, mut base: Scope) {
     // nothing it failed to capture still run, the others are skipped naming the capture.
     let setup_problem = run_steps(ctx, suite, &suite.setup, &mut base, StepKind::Check).await;
     let mut scopes: HashMap<String, Scope> = HashMap::new();
-    schedule(ctx, suite, &tests, &base, setup_problem.is_some(), &mut scopes).await;
+    schedule(
+        ctx,
+        suite,
+        &tests,
+        &base,
+        setup_problem.is_some(),
+        &mut scopes,
+    )
+    .await;
 
     // Teardown sees every capture, so it can clean up what tests created.
     let mut teardown_scope = base;

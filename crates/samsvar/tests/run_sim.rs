@@ -13,7 +13,10 @@ fn basics_pass_against_the_simulator() {
     insta::assert_snapshot!("basics_pass", run.normalized());
 
     let record = run.record();
-    assert_eq!(record["outcome"], "warn", "warnings roll up; the exit code stays 0");
+    assert_eq!(
+        record["outcome"], "warn",
+        "warnings roll up; the exit code stays 0"
+    );
     // The simulator accepts an invalid Patient (a SHOULD) and answers an unknown
     // resource type with 200 (a MAY): warnings, and the run passes.
     assert_eq!(record["summary"]["passed"], 9);
@@ -84,7 +87,10 @@ fn check_defect(defect: &str, test: &str, outcome: &str, fragments: &[&str], ext
     let run = samsvar_run(&args);
     let all = run.all();
     let code = if outcome == "WARN " { 0 } else { 1 };
-    assert_eq!(run.code, code, "defect {defect}: expected exit {code}\n{all}");
+    assert_eq!(
+        run.code, code,
+        "defect {defect}: expected exit {code}\n{all}"
+    );
     let header = format!("{outcome} fhir-rest-basics › {test}");
     assert!(
         all.contains(&header),
