@@ -498,6 +498,14 @@ impl Lower<'_> {
             .filter(|e| !ASSERTION_MARKS.contains(&e.key.as_str()))
             .collect();
         let [e] = checks.as_slice() else {
+            if checks.is_empty() {
+                self.diags.push(
+                    Diagnostic::error("invalid-value", node.span, "this assertion has no check")
+                        .with_hint(
+                            "`level` and `verifies` stand next to a check such as `status: 200`",
+                        ),
+                );
+            }
             return None;
         };
         let v = &e.value;

@@ -397,17 +397,16 @@ pub fn suite_schema() -> Value {
     schema
 }
 
-/// An assertion holds exactly one check besides its `level` and `verifies`.
+/// An assertion holds exactly one check: one key, plus its `level` and `verifies` when
+/// present (so too many keys is reported as "exactly one check").
 fn one_check_per_assertion(schema: &mut Value) {
-    let assertion = &mut schema["$defs"]["assertion"];
-    let checks: Vec<Value> = assertion["properties"]
-        .as_object()
-        .map(|p| {
-            p.keys()
-                .filter(|k| !crate::lower::ASSERTION_MARKS.contains(&k.as_str()))
-                .map(|k| json!({ "required": [k] }))
-                .collect()
-        })
-        .unwrap_or_default();
-    assertion["oneOf"] = Value::Array(checks);
+    schema["$defs"]["assertion"]["allOf"] = json!([{
+        "if": { "required": ["level", "verifies"] },
+        "then": { "maxProperties": 3 },
+        "else": {
+            "if": { "anyOf": [{ "required": ["level"] }, { "required": ["verifies"] }] },
+            "then": { "maxProperties": 2 },
+            "else": { "maxProperties": 1 }
+        }
+    }]);
 }
