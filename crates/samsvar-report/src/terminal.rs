@@ -2,7 +2,9 @@
 //! expected vs actual and its suite location, a summary table and the verdict.
 //! Styling (ANSI colour) is the caller's choice; rendering without it is plain text.
 
-use samsvar_record::{AssertionRecord, Outcome, RunRecord, StepRecord, SuiteRecord, Summary};
+use samsvar_record::{
+    AssertionRecord, Outcome, RunRecord, StepRecord, SuiteRecord, Summary, TestRecord,
+};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
@@ -165,15 +167,7 @@ fn suite_failures(style: &Style, suite: &SuiteRecord, out: &mut String) {
         if !t.outcome.is_failure() {
             continue;
         }
-        let optional = if t.optional { " (optional)" } else { "" };
-        let _ = writeln!(
-            out,
-            "\n  {} {} › {}{optional}  {}",
-            style.outcome(t.outcome),
-            suite.id,
-            style.bold(&t.id),
-            style.dim(&t.location)
-        );
+        test_heading(style, suite, t, out);
         if let Some(title) = &t.title {
             let _ = writeln!(out, "    {title}");
         }
@@ -190,20 +184,26 @@ fn suite_failures(style: &Style, suite: &SuiteRecord, out: &mut String) {
     }
 }
 
+/// `  FAIL  suite › test (optional)  file:line`.
+fn test_heading(style: &Style, suite: &SuiteRecord, t: &TestRecord, out: &mut String) {
+    let optional = if t.optional { " (optional)" } else { "" };
+    let _ = writeln!(
+        out,
+        "\n  {} {} › {}{optional}  {}",
+        style.outcome(t.outcome),
+        suite.id,
+        style.bold(&t.id),
+        style.dim(&t.location)
+    );
+}
+
 /// Tests that passed every SHALL but missed a SHOULD or MAY, with each missed check.
 fn suite_warnings(style: &Style, suite: &SuiteRecord, out: &mut String) {
     for t in suite.tests().map(|e| e.test) {
         if t.outcome != Outcome::Warn {
             continue;
         }
-        let _ = writeln!(
-            out,
-            "\n  {} {} › {}  {}",
-            style.outcome(t.outcome),
-            suite.id,
-            style.bold(&t.id),
-            style.dim(&t.location)
-        );
+        test_heading(style, suite, t, out);
         for a in t
             .steps
             .iter()
