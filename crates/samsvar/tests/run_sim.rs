@@ -19,13 +19,13 @@ fn basics_pass_against_the_simulator() {
     );
     // The simulator accepts an invalid Patient (a SHOULD) and answers an unknown
     // resource type with 200 (a MAY): warnings, and the run passes.
-    assert_eq!(record["summary"]["passed"], 9);
+    assert_eq!(record["summary"]["passed"], 10);
     assert_eq!(record["summary"]["warned"], 2);
     assert_eq!(record["targets"][0]["simulated"], true);
     let junit = std::fs::read_to_string(run.run_dir().join("junit.xml")).unwrap();
     assert!(
         junit.contains(
-            r#"<testsuite name="fhir-rest-basics" tests="11" failures="0" errors="0" skipped="0""#
+            r#"<testsuite name="fhir-rest-basics" tests="12" failures="0" errors="0" skipped="0""#
         ),
         "{junit}"
     );
@@ -240,7 +240,7 @@ fn defect_no_version_bump() {
     failed(
         "no-version-bump",
         "update-patient",
-        &["`meta.versionId != %vid1` is true", "actual:   false"],
+        &["`meta.versionId != %vid_read` is true", "actual:   false"],
     );
 }
 
