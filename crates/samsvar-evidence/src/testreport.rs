@@ -24,6 +24,7 @@ fn action_result(outcome: Outcome) -> &'static str {
     match outcome {
         Outcome::Pass => "pass",
         Outcome::Skip => "skip",
+        Outcome::Warn => "warning",
         Outcome::Fail => "fail",
         Outcome::Error => "error",
     }

@@ -264,3 +264,46 @@ fn testreport_lab_golden() {
     .unwrap();
     insta::assert_json_snapshot!("testreport-lab", lab);
 }
+
+#[test]
+fn annex_iii_analysis_lists_a_skipped_required_test_as_a_finding() {
+    // The sample's skipped test is optional; made required, its skip is a finding:
+    // a required test that did not run demonstrates nothing.
+    let mut events = common::sample_events(None);
+    for e in &mut events {
+        if let samsvar_record::Event::RunStarted { plan, .. } = e {
+            for suite in plan.iter_mut() {
+                for item in &mut suite.root.items {
+                    if let samsvar_record::PlanItem::Test(t) = item
+                        && t.id == "audit-event"
+                    {
+                        t.optional = false;
+                    }
+                }
+            }
+        }
+    }
+    let run = common::fold(events);
+    let ehds = samsvar_evidence::ehds::rollup(&run);
+    let input = samsvar_evidence::declaration::DeclarationInput {
+        sut: Some(&sut()),
+        run: &run,
+        complete: true,
+        packages: &[],
+        ehds: &ehds,
+    };
+    let d = samsvar_evidence::declaration::build(&declaration(), &input).unwrap();
+    let findings = &d.test_results.findings;
+    assert_eq!(findings.len(), 3, "{findings:#?}");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.starts_with("lab/audit-event: skip — optional: depends on create-document")),
+        "{findings:#?}"
+    );
+    assert!(
+        d.test_results.analysis.contains("1 skipped"),
+        "{}",
+        d.test_results.analysis
+    );
+}

@@ -38,7 +38,7 @@ pub use excerpt::{DEFAULT_EXCERPT_BYTES, DEFAULT_MAX_ISSUES, excerpt};
 pub use fold::{Fold, roll_up};
 pub use outcome::Outcome;
 pub use plan::{GroupPlan, PlanItem, SuitePlan, TestPlan, total_tests};
-pub use problem::first_problem;
+pub use problem::{assertion_line, first_problem};
 pub use record::*;
 pub use redact::Redactor;
 pub use redact::WireMessage;

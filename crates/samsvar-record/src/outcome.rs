@@ -4,15 +4,13 @@ use std::fmt;
 /// The verdict of an assertion, step, test, group, suite or run.
 ///
 /// Ordered by severity so that a parent's outcome is the worst (`max`) of its required
-/// children: `Pass < Skip < Fail < Error`.
-/// - `Skip`: not carried out (a test it needs did not pass, nothing to clean up).
-/// - `Fail`: the SUT did something wrong.
+/// children: `Pass < Skip < Warn < Fail < Error`.
+/// - `Skip`: not carried out (a capture it needs was never taken, nothing to clean up).
+/// - `Warn`: the SUT missed a SHOULD or MAY the check verifies (`level: should` /
+///   `level: may`); worse than not running, never a failure of the run
+///   ([`Outcome::is_failure`]).
+/// - `Fail`: the SUT broke a SHALL.
 /// - `Error`: the SUT could not be tested (refused, timed out, unparseable answer).
-///
-/// Room for requirement levels: a failed SHOULD/MAY assertion will be a `Warn` placed
-/// between `Skip` and `Fail` (worse than not running, never a failure of the run, see
-/// [`Outcome::is_failure`]). Code that spells out every outcome goes through
-/// [`Outcome::ALL`], [`Outcome::as_str`] or [`crate::Summary::add`], so adding it is local.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
 )]
@@ -21,13 +19,20 @@ pub enum Outcome {
     #[default]
     Pass,
     Skip,
+    Warn,
     Fail,
     Error,
 }
 
 impl Outcome {
     /// Every outcome, best first.
-    pub const ALL: [Outcome; 4] = [Outcome::Pass, Outcome::Skip, Outcome::Fail, Outcome::Error];
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Pass,
+        Outcome::Skip,
+        Outcome::Warn,
+        Outcome::Fail,
+        Outcome::Error,
+    ];
 
     /// Fail and error both make the run exit 1.
     pub fn is_failure(self) -> bool {
@@ -38,6 +43,7 @@ impl Outcome {
         match self {
             Outcome::Pass => "pass",
             Outcome::Skip => "skip",
+            Outcome::Warn => "warn",
             Outcome::Fail => "fail",
             Outcome::Error => "error",
         }
@@ -71,6 +77,15 @@ mod tests {
         assert_eq!(Outcome::worst([]), Outcome::Pass);
         assert!(Outcome::Error > Outcome::Fail);
         assert!(!Outcome::Skip.is_failure());
+        assert!(!Outcome::Warn.is_failure());
+        assert_eq!(
+            Outcome::worst([Outcome::Warn, Outcome::Skip]),
+            Outcome::Warn
+        );
+        assert_eq!(
+            Outcome::worst([Outcome::Warn, Outcome::Fail]),
+            Outcome::Fail
+        );
         assert!(Outcome::ALL.windows(2).all(|w| w[0] < w[1]));
     }
 }

@@ -49,6 +49,9 @@ pub struct Summary {
     pub total: usize,
     pub passed: usize,
     pub skipped: usize,
+    /// Tests whose only problems are missed SHOULD/MAY checks (format 1.2).
+    #[serde(default)]
+    pub warned: usize,
     pub failed: usize,
     pub errored: usize,
 }
@@ -64,6 +67,7 @@ impl Summary {
         match outcome {
             Outcome::Pass => self.passed,
             Outcome::Skip => self.skipped,
+            Outcome::Warn => self.warned,
             Outcome::Fail => self.failed,
             Outcome::Error => self.errored,
         }
@@ -73,6 +77,7 @@ impl Summary {
         match outcome {
             Outcome::Pass => &mut self.passed,
             Outcome::Skip => &mut self.skipped,
+            Outcome::Warn => &mut self.warned,
             Outcome::Fail => &mut self.failed,
             Outcome::Error => &mut self.errored,
         }
@@ -228,6 +233,50 @@ pub struct AssertionRecord {
     /// id, JSON pointer / FHIRPath expression / XPath, optional line and column).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub issues: Vec<Diagnostic>,
+    /// The requirement level of the check: `shall` (absent), `should` or `may`. A
+    /// check below `shall` that does not hold is a `warn`, never a `fail`.
+    #[serde(default, skip_serializing_if = "Level::is_shall")]
+    pub level: Level,
+    /// The requirement ids this check verifies, when the suite names them on it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verifies: Vec<String>,
+}
+
+/// How strongly a specification sentence requires what a check verifies (RFC 2119).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// SHALL / MUST / REQUIRED: not holding is a failure.
+    #[default]
+    Shall,
+    /// SHOULD / RECOMMENDED: not holding is a warning.
+    Should,
+    /// MAY / OPTIONAL: not holding is a warning.
+    May,
+}
+
+impl Level {
+    pub fn is_shall(&self) -> bool {
+        *self == Level::Shall
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Shall => "shall",
+            Level::Should => "should",
+            Level::May => "may",
+        }
+    }
+
+    /// The outcome of a check at this level: below `shall`, a failure becomes a warning.
+    pub fn outcome(self, outcome: Outcome) -> Outcome {
+        match (self, outcome) {
+            (Level::Should | Level::May, Outcome::Fail) => Outcome::Warn,
+            (_, o) => o,
+        }
+    }
 }
 
 /// One request/response pair as exchanged (after redaction).

@@ -82,7 +82,7 @@ fn problem_of(test: &TestRecord) -> Option<(&'static str, &'static str, String)>
         ""
     };
     match test.outcome {
-        Outcome::Pass => None,
+        Outcome::Pass | Outcome::Warn => None,
         Outcome::Skip => Some(("skipped", "skip", reason)),
         Outcome::Fail => Some(("failure", "fail", format!("{reason}{optional}"))),
         Outcome::Error => Some(("error", "error", format!("{reason}{optional}"))),
@@ -95,6 +95,9 @@ fn write_case(w: &mut Xml, classname: &str, test: &TestRecord) -> Result<(), Rep
     el.push_attribute(("classname", classname));
     el.push_attribute(("time", seconds(test.duration_ms).as_str()));
     el.push_attribute(("file", test.location.as_str()));
+    if test.outcome == Outcome::Warn {
+        return write_warned_case(w, el, test);
+    }
     let Some((tag, kind, message)) = problem_of(test) else {
         return w.write_event(Event::Empty(el)).map_err(xml_error);
     };
@@ -112,6 +115,50 @@ fn write_case(w: &mut Xml, classname: &str, test: &TestRecord) -> Result<(), Rep
         w.write_event(Event::End(BytesEnd::new(tag)))
             .map_err(xml_error)?;
     }
+    w.write_event(Event::End(BytesEnd::new("testcase")))
+        .map_err(xml_error)
+}
+
+/// A test that passed its SHALL checks but missed a SHOULD or MAY: no `<failure>` (CI
+/// stays green), a `samsvar.warning` property per missed check and the details in
+/// `<system-out>`.
+fn write_warned_case(
+    w: &mut Xml,
+    el: BytesStart<'_>,
+    test: &TestRecord,
+) -> Result<(), ReportError> {
+    w.write_event(Event::Start(el)).map_err(xml_error)?;
+    w.write_event(Event::Start(BytesStart::new("properties")))
+        .map_err(xml_error)?;
+    let warned = test
+        .steps
+        .iter()
+        .flat_map(|s| &s.assertions)
+        .filter(|a| a.outcome == Outcome::Warn);
+    for a in warned {
+        let mut p = BytesStart::new("property");
+        p.push_attribute(("name", "samsvar.warning"));
+        let value = format!(
+            "{}: {}",
+            a.level.as_str(),
+            samsvar_record::assertion_line(a)
+        );
+        p.push_attribute(("value", value.as_str()));
+        w.write_event(Event::Empty(p)).map_err(xml_error)?;
+    }
+    w.write_event(Event::End(BytesEnd::new("properties")))
+        .map_err(xml_error)?;
+    w.write_event(Event::Start(BytesStart::new("system-out")))
+        .map_err(xml_error)?;
+    let text = format!(
+        "warning (not a failure): {}\n{}",
+        test.reason.as_deref().unwrap_or_default(),
+        details(&test.steps)
+    );
+    w.write_event(Event::Text(BytesText::new(&text)))
+        .map_err(xml_error)?;
+    w.write_event(Event::End(BytesEnd::new("system-out")))
+        .map_err(xml_error)?;
     w.write_event(Event::End(BytesEnd::new("testcase")))
         .map_err(xml_error)
 }
@@ -153,11 +200,14 @@ fn first_kind(steps: &[StepRecord]) -> Option<&str> {
         .map(|a| a.kind.as_str())
 }
 
-/// Every problem of the steps: step errors, failed assertions with expected, actual
-/// and the suite location.
+/// Every problem of the steps: step errors, failed (and warned) assertions with
+/// expected, actual and the suite location.
 fn details(steps: &[StepRecord]) -> String {
     let mut out = String::new();
-    for step in steps.iter().filter(|s| s.outcome.is_failure()) {
+    for step in steps
+        .iter()
+        .filter(|s| s.outcome.is_failure() || s.outcome == Outcome::Warn)
+    {
         let name = step.name.as_deref().unwrap_or("");
         let _ = writeln!(out, "step {} {name} ({})", step.index + 1, step.location);
         if let Some(ex) = &step.exchange {
@@ -171,7 +221,11 @@ fn details(steps: &[StepRecord]) -> String {
         if let Some(e) = &step.error {
             let _ = writeln!(out, "  error: {e}");
         }
-        for a in step.assertions.iter().filter(|a| a.outcome.is_failure()) {
+        for a in step
+            .assertions
+            .iter()
+            .filter(|a| a.outcome.is_failure() || a.outcome == Outcome::Warn)
+        {
             let _ = writeln!(out, "  {} [{}] {}", a.outcome, a.kind, a.description);
             if let Some(e) = &a.expected {
                 let _ = writeln!(out, "    expected: {e}");

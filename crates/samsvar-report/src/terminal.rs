@@ -3,7 +3,9 @@
 //! Styling (ANSI colour) is the caller's choice; rendering without it is plain text.
 
 use crate::issue_text;
-use samsvar_record::{AssertionRecord, Outcome, RunRecord, StepRecord, SuiteRecord, Summary};
+use samsvar_record::{
+    AssertionRecord, Outcome, RunRecord, StepRecord, SuiteRecord, Summary, TestRecord,
+};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
@@ -35,6 +37,7 @@ impl Style {
         let (code, label) = match o {
             Outcome::Pass => ("32", "pass "),
             Outcome::Skip => ("33", "skip "),
+            Outcome::Warn => ("33;1", "WARN "),
             Outcome::Fail => ("31;1", "FAIL "),
             Outcome::Error => ("35;1", "ERROR"),
         };
@@ -85,8 +88,18 @@ pub fn setup_step_line(style: &Style, step: &StepRecord) -> String {
 pub fn final_report(style: &Style, record: &RunRecord, suite_ms: &HashMap<String, u64>) -> String {
     let mut out = String::new();
     let mut failures = String::new();
+    let mut warnings = String::new();
     for suite in &record.suites {
         suite_failures(style, suite, &mut failures);
+        suite_warnings(style, suite, &mut warnings);
+    }
+    if !warnings.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            style.bold("Warnings (SHOULD/MAY not met; not failures)")
+        );
+        out.push_str(&warnings);
     }
     if !failures.is_empty() {
         let _ = writeln!(out, "\n{}", style.bold("Failures"));
@@ -102,17 +115,18 @@ pub fn final_report(style: &Style, record: &RunRecord, suite_ms: &HashMap<String
         .max(5);
     let _ = writeln!(
         out,
-        "  {:width$}  {:>6}  {:>6}  {:>7}  {:>7}  {:>8}",
-        "suite", "passed", "failed", "errored", "skipped", "duration"
+        "  {:width$}  {:>6}  {:>6}  {:>6}  {:>7}  {:>7}  {:>8}",
+        "suite", "passed", "warned", "failed", "errored", "skipped", "duration"
     );
     for suite in &record.suites {
         let c = Summary::of(suite.tests().map(|e| e.test.outcome));
         let ms: u64 = suite.tests().map(|e| e.test.duration_ms).sum();
         let _ = writeln!(
             out,
-            "  {:width$}  {:>6}  {:>6}  {:>7}  {:>7}  {:>8}",
+            "  {:width$}  {:>6}  {:>6}  {:>6}  {:>7}  {:>7}  {:>8}",
             suite.id,
             c.passed,
+            c.warned,
             c.failed,
             c.errored,
             c.skipped,
@@ -126,8 +140,9 @@ pub fn final_report(style: &Style, record: &RunRecord, suite_ms: &HashMap<String
     };
     let _ = writeln!(
         out,
-        "\n{verdict}: {} passed, {} failed, {} errored, {} skipped of {} tests in {}",
+        "\n{verdict}: {} passed, {} warned, {} failed, {} errored, {} skipped of {} tests in {}",
         s.passed,
+        s.warned,
         s.failed,
         s.errored,
         s.skipped,
@@ -153,15 +168,7 @@ fn suite_failures(style: &Style, suite: &SuiteRecord, out: &mut String) {
         if !t.outcome.is_failure() {
             continue;
         }
-        let optional = if t.optional { " (optional)" } else { "" };
-        let _ = writeln!(
-            out,
-            "\n  {} {} › {}{optional}  {}",
-            style.outcome(t.outcome),
-            suite.id,
-            style.bold(&t.id),
-            style.dim(&t.location)
-        );
+        test_heading(style, suite, t, out);
         if let Some(title) = &t.title {
             let _ = writeln!(out, "    {title}");
         }
@@ -174,6 +181,43 @@ fn suite_failures(style: &Style, suite: &SuiteRecord, out: &mut String) {
         }
         for step in failing {
             step_details(style, step, out);
+        }
+    }
+}
+
+/// `  FAIL  suite › test (optional)  file:line`.
+fn test_heading(style: &Style, suite: &SuiteRecord, t: &TestRecord, out: &mut String) {
+    let optional = if t.optional { " (optional)" } else { "" };
+    let _ = writeln!(
+        out,
+        "\n  {} {} › {}{optional}  {}",
+        style.outcome(t.outcome),
+        suite.id,
+        style.bold(&t.id),
+        style.dim(&t.location)
+    );
+}
+
+/// Tests that passed every SHALL but missed a SHOULD or MAY, with each missed check.
+fn suite_warnings(style: &Style, suite: &SuiteRecord, out: &mut String) {
+    for t in suite.tests().map(|e| e.test) {
+        if t.outcome != Outcome::Warn {
+            continue;
+        }
+        test_heading(style, suite, t, out);
+        for a in t
+            .steps
+            .iter()
+            .flat_map(|s| &s.assertions)
+            .filter(|a| a.outcome == Outcome::Warn)
+        {
+            let verifies = if a.verifies.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", a.verifies.join(", "))
+            };
+            let _ = writeln!(out, "    {}{verifies}:", a.level.as_str().to_uppercase());
+            assertion_details(style, a, out);
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Runs one suite: setup, then its tests concurrently as their `needs` allow, then
+//! Runs one suite: setup, then its tests concurrently as their `needs` allow (ordering,
+//! and skipping only the tests whose captures are missing), then
 //! teardown. Results go out as events; the fold makes the suite's record of them.
 
 use crate::context::RunContext;
@@ -18,17 +19,19 @@ pub async fn run_suite(ctx: &RunContext<'_>, suite: &Suite, mut base: Scope) {
         suite_id: suite_id.clone(),
     });
 
+    // A failed setup is its own finding (the suite fails with it); the tests that need
+    // nothing it failed to capture still run, the others are skipped naming the capture.
     let setup_problem = run_steps(ctx, suite, &suite.setup, &mut base, StepKind::Check).await;
     let mut scopes: HashMap<String, Scope> = HashMap::new();
-    match setup_problem {
-        Some(problem) => {
-            let reason = format!("setup failed: {problem}");
-            for t in &tests {
-                not_run(ctx, suite, t, Outcome::Error, reason.clone());
-            }
-        }
-        None => schedule(ctx, suite, &tests, &base, &mut scopes).await,
-    }
+    schedule(
+        ctx,
+        suite,
+        &tests,
+        &base,
+        setup_problem.is_some(),
+        &mut scopes,
+    )
+    .await;
 
     // Teardown sees every capture, so it can clean up what tests created.
     let mut teardown_scope = base;
@@ -88,27 +91,19 @@ enum Readiness {
     Blocked(String),
 }
 
+/// A test is ready once every test it needs has finished, whatever their outcome: a
+/// failure in one test is one finding, not a reason to skip the tests after it.
 fn readiness(test: &Test, known: &[&str], finished: &HashMap<String, Outcome>) -> Readiness {
     let mut waiting = false;
     for need in &test.needs {
         let id = need.value.as_str();
-        match finished.get(id) {
-            Some(Outcome::Pass) => {}
-            Some(outcome) => {
-                let why = match outcome {
-                    Outcome::Fail => "which failed",
-                    Outcome::Error => "which errored",
-                    _ => "which was skipped",
-                };
-                return Readiness::Blocked(format!("needs `{id}`, {why}"));
-            }
-            None if !known.contains(&id) => {
-                return Readiness::Blocked(format!(
-                    "needs `{id}`, which is not a test of this suite"
-                ));
-            }
-            None => waiting = true,
+        if finished.contains_key(id) {
+            continue;
         }
+        if !known.contains(&id) {
+            return Readiness::Blocked(format!("needs `{id}`, which is not a test of this suite"));
+        }
+        waiting = true;
     }
     if waiting {
         Readiness::Waiting
@@ -117,13 +112,68 @@ fn readiness(test: &Test, known: &[&str], finished: &HashMap<String, Outcome>) -
     }
 }
 
-/// Runs the tests concurrently (at most `jobs` at once); a test starts only once every
-/// test it needs has passed.
+/// Why a ready test cannot run: the variables it uses that no one captured, each named
+/// with the test (or setup) that should have captured it and how that ended.
+fn missing_captures(
+    ctx: &RunContext<'_>,
+    suite: &Suite,
+    test: &Test,
+    scope: &Scope,
+    finished: &HashMap<String, Outcome>,
+    setup_failed: bool,
+) -> Option<String> {
+    let tests = crate::plan::tests(suite);
+    let missing: Vec<String> = samsvar_suite::outside_variables(test, ctx.sources)
+        .into_iter()
+        .filter(|name| !scope.has(name))
+        .map(|name| {
+            let by_test = tests.iter().find(|t| {
+                t.steps
+                    .iter()
+                    .flat_map(|s| &s.captures)
+                    .any(|c| c.name.value == name)
+            });
+            let by_setup = suite
+                .setup
+                .iter()
+                .flat_map(|s| &s.captures)
+                .any(|c| c.name.value == name);
+            let why = scope.why_uncaptured(&name).map(|w| format!(": {w}"));
+            match (by_test, by_setup) {
+                (Some(t), _) => {
+                    let how = match finished.get(&t.id.value) {
+                        Some(o) => format!("which ended `{o}`"),
+                        None => "which did not run".to_string(),
+                    };
+                    format!(
+                        "capture `{name}` of test `{}` ({how}) was not taken{}",
+                        t.id.value,
+                        why.unwrap_or_default()
+                    )
+                }
+                (None, true) => format!(
+                    "capture `{name}` of setup was not taken{}",
+                    why.unwrap_or_else(|| if setup_failed {
+                        " (setup failed before it)".to_string()
+                    } else {
+                        String::new()
+                    })
+                ),
+                (None, false) => format!("variable `{name}` has no value"),
+            }
+        })
+        .collect();
+    (!missing.is_empty()).then(|| format!("skipped: {}", missing.join("; ")))
+}
+
+/// Runs the tests concurrently (at most `jobs` at once); a test starts once every test
+/// it needs has finished, and is skipped only when a capture it uses was not taken.
 async fn schedule(
     ctx: &RunContext<'_>,
     suite: &Suite,
     tests: &[&Test],
     base: &Scope,
+    setup_failed: bool,
     scopes: &mut HashMap<String, Scope>,
 ) {
     let jobs = ctx.options.jobs.max(1);
@@ -143,8 +193,16 @@ async fn schedule(
                             scope.merge_from(s);
                         }
                     }
-                    running.push(run_test(ctx, suite, t, scope));
                     pending.remove(i);
+                    match missing_captures(ctx, suite, t, &scope, &finished, setup_failed) {
+                        None => running.push(run_test(ctx, suite, t, scope)),
+                        Some(reason) => {
+                            not_run(ctx, suite, t, Outcome::Skip, reason);
+                            finished.insert(t.id.value.clone(), Outcome::Skip);
+                            // A skip can make tests already scanned ready: look again.
+                            i = 0;
+                        }
+                    }
                 }
                 Readiness::Blocked(reason) => {
                     not_run(ctx, suite, t, Outcome::Skip, reason);

@@ -30,7 +30,8 @@ pub async fn run_test(
         let record = run_step(ctx, suite, step, index, &mut scope, StepKind::Check).await;
         outcome = outcome.max(record.outcome);
         let stop = record.outcome.is_failure();
-        if stop {
+        // A failure names the test's reason; a warning does until a failure comes.
+        if stop || (reason.is_none() && record.outcome == Outcome::Warn) {
             reason = first_problem(std::slice::from_ref(&record));
         }
         ctx.emit(Event::StepFinished {

@@ -61,6 +61,16 @@ impl Scope {
         }
     }
 
+    /// Whether `name` has a value.
+    pub fn has(&self, name: &str) -> bool {
+        self.values.contains_key(name)
+    }
+
+    /// Why the capture `name` found no value, when it ran and found none.
+    pub fn why_uncaptured(&self, name: &str) -> Option<&str> {
+        self.uncaptured.get(name).map(String::as_str)
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.values.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
@@ -104,16 +114,6 @@ impl Scope {
             }
         }
         Ok(out)
-    }
-
-    /// Whether `name` has a value (a capture that found nothing has none).
-    pub fn has(&self, name: &str) -> bool {
-        self.values.contains_key(name)
-    }
-
-    /// Why a variable has no value, when it was captured and found nothing.
-    pub fn why_unset(&self, name: &str) -> Option<&str> {
-        self.uncaptured.get(name).map(String::as_str)
     }
 
     /// Renders a JSON template (string leaves are templates) into JSON.

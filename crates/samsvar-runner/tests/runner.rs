@@ -126,7 +126,7 @@ async fn run(
 }
 
 #[tokio::test]
-async fn needs_skip_with_the_reason_and_captures_flow_to_dependents() {
+async fn one_fault_one_finding_only_missing_captures_skip() {
     let url = serve(app()).await;
     let yaml = format!(
         "{HEAD}tests:
@@ -136,7 +136,7 @@ async fn needs_skip_with_the_reason_and_captures_flow_to_dependents() {
         capture:
           pid: {{ fhirpath: id }}
         assert:
-          - status: 200
+          - status: 201
   - id: uses-capture
     steps:
       - request: GET {{{{web}}}}/ok
@@ -145,14 +145,19 @@ async fn needs_skip_with_the_reason_and_captures_flow_to_dependents() {
   - id: broken
     steps:
       - request: GET {{{{web}}}}/fail
+        capture:
+          bid: {{ header: X-Id }}
         assert:
           - status: 200
   - id: after-broken
     needs: [broken]
     steps:
       - request: GET {{{{web}}}}/ok
-  - id: after-after
-    needs: [after-broken]
+  - id: uses-broken-capture
+    steps:
+      - request: GET {{{{web}}}}/ok?id={{{{bid}}}}
+  - id: after-skipped
+    needs: [uses-broken-capture]
     steps:
       - request: GET {{{{web}}}}/ok
   - id: nice-to-have
@@ -165,34 +170,103 @@ async fn needs_skip_with_the_reason_and_captures_flow_to_dependents() {
     );
     let (record, events) = run(&yaml, &url, |o| o.jobs = 3).await;
     let all = tests(&record);
-    assert_eq!(test(&all, "create").outcome, Outcome::Pass);
+    // `create` fails on its status, but it took `pid`: its dependent runs (and passes).
+    assert_eq!(test(&all, "create").outcome, Outcome::Fail);
     assert_eq!(test(&all, "uses-capture").outcome, Outcome::Pass);
     assert_eq!(test(&all, "broken").outcome, Outcome::Fail);
-    let skipped = test(&all, "after-broken");
+    // Ordered after a failed test, but needing nothing from it: it runs.
+    assert_eq!(test(&all, "after-broken").outcome, Outcome::Pass);
+    let skipped = test(&all, "uses-broken-capture");
     assert_eq!(skipped.outcome, Outcome::Skip);
-    assert_eq!(
-        skipped.reason.as_deref(),
-        Some("needs `broken`, which failed")
+    let reason = skipped.reason.as_deref().unwrap();
+    assert!(
+        reason.contains("capture `bid` of test `broken` (which ended `fail`) was not taken"),
+        "{reason}"
     );
-    assert_eq!(
-        test(&all, "after-after").reason.as_deref(),
-        Some("needs `after-broken`, which was skipped")
-    );
+    assert!(reason.contains("header `X-Id`"), "{reason}");
+    assert_eq!(test(&all, "after-skipped").outcome, Outcome::Pass);
     let optional = test(&all, "nice-to-have");
     assert_eq!(optional.outcome, Outcome::Fail);
     assert_eq!(record.outcome, Outcome::Fail, "broken is required");
-    assert_eq!(record.summary.failed, 2);
-    assert_eq!(record.summary.skipped, 2);
+    assert_eq!(record.summary.failed, 3);
+    assert_eq!(record.summary.skipped, 1);
     // The failing assertion says where it is written and what came back.
-    let a = &test(&all, "broken").steps[0].assertions[0];
-    assert!(a.location.starts_with("t/suite.yaml:25:"), "{}", a.location);
+    let a = test(&all, "broken").steps[0]
+        .assertions
+        .iter()
+        .find(|a| a.kind == "status")
+        .unwrap();
+    assert!(a.location.starts_with("t/suite.yaml:27:"), "{}", a.location);
     assert_eq!(a.expected.as_deref(), Some("200"));
     assert_eq!(a.actual.as_deref(), Some("500"));
     assert!(matches!(
         events.first(),
-        Some(Event::RunStarted { plan, .. }) if total_tests(plan) == 6
+        Some(Event::RunStarted { plan, .. }) if total_tests(plan) == 7
     ));
     assert!(matches!(events.last(), Some(Event::RunFinished { .. })));
+}
+
+#[tokio::test]
+async fn should_and_may_checks_warn_and_never_fail() {
+    let url = serve(app()).await;
+    let yaml = format!(
+        "{HEAD}tests:
+  - id: shall
+    steps:
+      - request: GET {{{{web}}}}/ok
+        assert:
+          - header: {{ name: ETag }}
+  - id: should-assertion
+    steps:
+      - request: GET {{{{web}}}}/ok
+        assert:
+          - status: 200
+          - header: {{ name: ETag }}
+            level: should
+            verifies: [\"RFC9110:8.8.3\"]
+          - status: 200
+  - id: may-test
+    level: may
+    steps:
+      - request: GET {{{{web}}}}/ok
+        assert:
+          - header: {{ name: ETag }}
+      - request: GET {{{{web}}}}/ok
+        assert:
+          - status: 200
+  - id: shall-inside-should
+    level: should
+    steps:
+      - request: GET {{{{web}}}}/ok
+        assert:
+          - header: {{ name: ETag }}
+            level: shall
+"
+    );
+    let (record, _) = run(&yaml, &url, |_| {}).await;
+    let all = tests(&record);
+    assert_eq!(test(&all, "shall").outcome, Outcome::Fail);
+    let warned = test(&all, "should-assertion");
+    assert_eq!(warned.outcome, Outcome::Warn);
+    let reason = warned.reason.as_deref().unwrap();
+    assert!(
+        reason.starts_with("SHOULD not met: header `ETag` exists: expected present, got absent"),
+        "{reason}"
+    );
+    let a = &warned.steps[0].assertions[1];
+    assert_eq!(a.outcome, Outcome::Warn);
+    assert_eq!(a.level, samsvar_record::Level::Should);
+    assert_eq!(a.verifies, vec!["RFC9110:8.8.3".to_string()]);
+    // A warning does not stop the test: the second step of a MAY test still runs.
+    let may = test(&all, "may-test");
+    assert_eq!(may.outcome, Outcome::Warn);
+    assert_eq!(may.steps.len(), 2);
+    assert!(may.reason.as_deref().unwrap().starts_with("MAY not met:"));
+    assert_eq!(test(&all, "shall-inside-should").outcome, Outcome::Fail);
+    assert_eq!(record.summary.warned, 2);
+    assert_eq!(record.summary.failed, 2);
+    let json = serde_json::to_value(&record).unwrap();
+    assert_eq!(json["summary"]["warned"], 2);
 }
 
 #[tokio::test]
@@ -217,34 +291,40 @@ async fn optional_failures_do_not_fail_the_run() {
 }
 
 #[tokio::test]
-async fn setup_failure_errors_every_test_and_teardown_still_runs() {
+async fn setup_failure_skips_only_tests_that_need_its_captures() {
     let url = serve(app()).await;
     let yaml = format!(
         "{HEAD}setup:
   - request: GET {{{{web}}}}/fail
     assert:
       - status: 200
+  - request: GET {{{{web}}}}/ok
+    capture:
+      sid: {{ fhirpath: id }}
 tests:
   - id: a
     steps:
       - request: GET {{{{web}}}}/ok
+  - id: b
+    steps:
+      - request: GET {{{{web}}}}/ok?id={{{{sid}}}}
 teardown:
   - request: GET {{{{web}}}}/ok
 "
     );
     let (record, _) = run(&yaml, &url, |_| {}).await;
     let all = tests(&record);
-    let a = test(&all, "a");
-    assert_eq!(a.outcome, Outcome::Error);
-    assert!(
-        a.reason
-            .as_deref()
-            .unwrap()
-            .starts_with("setup failed: status is 200"),
-        "{:?}",
-        a.reason
+    assert_eq!(test(&all, "a").outcome, Outcome::Pass);
+    let b = test(&all, "b");
+    assert_eq!(b.outcome, Outcome::Skip);
+    assert_eq!(
+        b.reason.as_deref(),
+        Some("skipped: capture `sid` of setup was not taken (setup failed before it)")
     );
-    assert!(a.steps.is_empty());
+    assert!(b.steps.is_empty());
+    // The setup failure is the suite's one finding.
+    assert_eq!(record.suites[0].outcome, Outcome::Fail);
+    assert_eq!(record.outcome, Outcome::Fail);
     assert_eq!(record.suites[0].teardown.len(), 1);
     assert_eq!(record.suites[0].teardown[0].outcome, Outcome::Pass);
 }

@@ -120,6 +120,53 @@ fn step_templates(step: &Step) -> Vec<&Template> {
     out
 }
 
+/// Every variable a step uses, with where: its templates and, for a templated fixture
+/// file in the source map, the placeholders in that file.
+fn step_uses(step: &Step, sources: &SourceMap) -> Vec<(String, Span)> {
+    let mut uses: Vec<(String, Span)> = step_templates(step)
+        .into_iter()
+        .flat_map(|t| template::vars(t).map(|(n, s)| (n.to_string(), s)))
+        .collect();
+    // Variables inside templated fixture files point into those files.
+    if let Action::Http(HttpRequest {
+        body:
+            Some(Body::File {
+                resolved,
+                templated: true,
+                ..
+            }),
+        ..
+    }) = &step.action
+        && let Some(id) = sources.find(resolved)
+        && let Some(file) = sources.get(id)
+    {
+        let at = Verbatim {
+            file: id,
+            base: 0,
+            len: file.text.len(),
+        };
+        let t = template::parse(&file.text, &at, &mut Vec::new());
+        uses.extend(template::vars(&t).map(|(n, s)| (n.to_string(), s)));
+    }
+    uses
+}
+
+/// The variables a test takes from outside itself (inputs, targets, the captures of
+/// setup and of other tests), in first-use order: what must be in scope for it to run.
+pub fn outside_variables(test: &Test, sources: &SourceMap) -> Vec<String> {
+    let mut own: HashSet<&str> = HashSet::new();
+    let mut out: Vec<String> = Vec::new();
+    for step in &test.steps {
+        for (name, _) in step_uses(step, sources) {
+            if !own.contains(name.as_str()) && !out.contains(&name) {
+                out.push(name);
+            }
+        }
+        own.extend(step.captures.iter().map(|c| c.name.value.as_str()));
+    }
+    out
+}
+
 fn json_templates<'j>(j: &'j JsonTemplate, out: &mut Vec<&'j Template>) {
     match j {
         JsonTemplate::String(t) => out.push(t),
@@ -265,31 +312,7 @@ impl Checker<'_> {
     }
 
     fn step(&mut self, step: &Step, scope: Scope<'_>) {
-        let mut uses: Vec<(String, Span)> = step_templates(step)
-            .into_iter()
-            .flat_map(|t| template::vars(t).map(|(n, s)| (n.to_string(), s)))
-            .collect();
-        // Variables inside templated fixture files point into those files.
-        if let Action::Http(HttpRequest {
-            body:
-                Some(Body::File {
-                    resolved,
-                    templated: true,
-                    ..
-                }),
-            ..
-        }) = &step.action
-            && let Some(id) = self.sources.find(resolved)
-            && let Some(file) = self.sources.get(id)
-        {
-            let at = Verbatim {
-                file: id,
-                base: 0,
-                len: file.text.len(),
-            };
-            let t = template::parse(&file.text, &at, &mut Vec::new());
-            uses.extend(template::vars(&t).map(|(n, s)| (n.to_string(), s)));
-        }
+        let mut uses = step_uses(step, self.sources);
         // `%name` in FHIRPath expressions reads the same variables as `{{name}}`.
         uses.extend(
             self.fhirpath_vars
@@ -650,8 +673,6 @@ impl Checker<'_> {
     }
 }
 
-/// Tests inherit the requirement ids and EHDS mapping of their groups and the suite, so
-/// consumers can read a test's effective `verifies` and `ehds` directly.
 /// `target: NAME` names no declared target; hints the closest name.
 fn unknown_target(t: &Spanned<String>, names: &[String]) -> Diagnostic {
     let d = Diagnostic::error(
@@ -665,6 +686,8 @@ fn unknown_target(t: &Spanned<String>, names: &[String]) -> Diagnostic {
     }
 }
 
+/// Tests inherit the requirement ids and EHDS mapping of their groups and the suite, and
+/// assertions the level of their test, so consumers read the effective values directly.
 fn inherit(group: &mut Group, verifies: &[Spanned<String>], ehds: Option<&EhdsMapping>) {
     let mut here: Vec<Spanned<String>> = verifies.to_vec();
     for v in &group.verifies {
@@ -684,6 +707,14 @@ fn inherit(group: &mut Group, verifies: &[Spanned<String>], ehds: Option<&EhdsMa
                 }
                 if t.ehds.is_none() {
                     t.ehds = ehds.clone();
+                }
+                // A test's level is the default of each of its assertions.
+                if let Some(level) = &t.level {
+                    for a in t.steps.iter_mut().flat_map(|s| s.assertions.iter_mut()) {
+                        if a.level.is_none() {
+                            a.level = Some(level.clone());
+                        }
+                    }
                 }
             }
         }

@@ -28,6 +28,7 @@ mod template;
 mod xds_schema;
 mod yaml;
 
+pub use check::outside_variables;
 pub use discover::discover;
 pub use load::{Checked, LoadError, Loaded, SUITE_FILE, check, check_source, load, suite_file};
 pub use schema::suite_schema;

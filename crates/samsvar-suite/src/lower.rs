@@ -201,6 +201,7 @@ impl Lower<'_> {
                         .get("needs")
                         .map(|e| string_list(&e.value))
                         .unwrap_or_default(),
+                    level: item.get("level").and_then(level),
                     steps: self.steps(item.get("steps").map(|e| &e.value)),
                 }));
             }
@@ -458,6 +459,16 @@ impl Lower<'_> {
     }
 
     fn capture(&mut self, e: &Entry) -> Option<Capture> {
+        if let (Some(header), Some(regex)) = (e.value.get("header"), e.value.get("regex")) {
+            self.regex(&regex.value)?;
+            return Some(Capture {
+                name: Spanned::new(e.key.clone(), e.key_span),
+                source: CaptureSource::HeaderRegex {
+                    header: spanned_str(header),
+                    regex: spanned_str(regex),
+                },
+            });
+        }
         let (kind, value) = e
             .value
             .as_map()?
@@ -487,7 +498,20 @@ impl Lower<'_> {
 
     fn assertion(&mut self, node: &Node) -> Option<Assertion> {
         let entries = node.as_map()?;
-        let [e] = entries else {
+        // Besides its one check, an assertion may say its level and requirement ids.
+        let checks: Vec<&Entry> = entries
+            .iter()
+            .filter(|e| !ASSERTION_MARKS.contains(&e.key.as_str()))
+            .collect();
+        let [e] = checks.as_slice() else {
+            if checks.is_empty() {
+                self.diags.push(
+                    Diagnostic::error("invalid-value", node.span, "this assertion has no check")
+                        .with_hint(
+                            "`level` and `verifies` stand next to a check such as `status: 200`",
+                        ),
+                );
+            }
             return None;
         };
         let v = &e.value;
@@ -554,6 +578,11 @@ impl Lower<'_> {
         Some(Assertion {
             span: node.span,
             kind,
+            level: node.get("level").and_then(level),
+            verifies: node
+                .get("verifies")
+                .map(|e| string_list(&e.value))
+                .unwrap_or_default(),
         })
     }
 
@@ -728,6 +757,20 @@ impl Lower<'_> {
                 .push(Diagnostic::error("invalid-json-schema", span, msg));
         }
     }
+}
+
+/// Keys next to an assertion's check that qualify it rather than check something.
+pub(crate) const ASSERTION_MARKS: &[&str] = &["level", "verifies"];
+
+/// `level: shall | should | may` (the schema refuses anything else).
+fn level(e: &Entry) -> Option<Spanned<Level>> {
+    let level = match e.value.as_str()? {
+        "shall" => Level::Shall,
+        "should" => Level::Should,
+        "may" => Level::May,
+        _ => return None,
+    };
+    Some(Spanned::new(level, e.value.span))
 }
 
 fn status_code(node: &Node) -> Option<u16> {

@@ -12,6 +12,9 @@ use samsvar_diagnostics::Span;
 use serde::Serialize;
 use std::path::PathBuf;
 
+/// The requirement level of a test or an assertion (`level: should`), shared with the record.
+pub use samsvar_record::Level;
+
 /// A value together with where it was written.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Spanned<T> {
@@ -195,8 +198,12 @@ pub struct Test {
     /// Requirement ids this test verifies.
     pub verifies: Vec<Spanned<String>>,
     /// Tests this one depends on: explicitly declared with `needs:`, plus those
-    /// inferred because this test uses a variable they capture. Test ids.
+    /// inferred because this test uses a variable they capture. Test ids. A test
+    /// runs after them; it is skipped only when a capture it uses was never taken.
     pub needs: Vec<Spanned<String>>,
+    /// The requirement level of the whole test (`level: should`); each assertion's own
+    /// `level` wins over it. `None`: SHALL.
+    pub level: Option<Spanned<Level>>,
     pub steps: Vec<Step>,
 }
 
@@ -324,6 +331,12 @@ pub enum CaptureSource {
     FhirPath(Spanned<String>),
     /// A response header's value.
     Header(Spanned<String>),
+    /// A regex over a response header's value (`{ header: Location, regex: … }`); group 1
+    /// or the whole match, e.g. the logical id in `Location`.
+    HeaderRegex {
+        header: Spanned<String>,
+        regex: Spanned<String>,
+    },
     /// The HTTP status code.
     Status,
     /// A regex over the raw body; group 1 (or the whole match).
@@ -337,6 +350,21 @@ pub struct Assertion {
     #[serde(skip)]
     pub span: Span,
     pub kind: AssertionKind,
+    /// `level: should` / `level: may` next to the assertion; `None`: the test's level.
+    pub level: Option<Spanned<Level>>,
+    /// Requirement ids of the sentence this assertion checks (`verifies:` next to it).
+    pub verifies: Vec<Spanned<String>>,
+}
+
+impl Assertion {
+    /// The level this assertion is judged at inside `test` (SHALL when neither says).
+    pub fn level_in(&self, test_level: Option<Level>) -> Level {
+        self.level
+            .as_ref()
+            .map(|l| l.value)
+            .or(test_level)
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -169,10 +169,11 @@ pub fn suite_schema() -> Value {
                     "ehds": { "$ref": "#/$defs/ehds" },
                     "verifies": { "$ref": "#/$defs/requirementIds" },
                     "needs": {
-                        "description": "Tests that must pass first. Tests whose captures this test uses are added automatically.",
+                        "description": "Tests that run first. Tests whose captures this test uses are added automatically; the test is skipped only when a capture it uses was never taken.",
                         "type": "array",
                         "items": { "$ref": "#/$defs/id" }
                     },
+                    "level": { "$ref": "#/$defs/level" },
                     "steps": { "$ref": "#/$defs/steps" }
                 }
             },
@@ -299,22 +300,31 @@ pub fn suite_schema() -> Value {
             "capture": {
                 "type": "object",
                 "minProperties": 1,
-                "maxProperties": 1,
+                "maxProperties": 2,
                 "additionalProperties": false,
+                "if": { "required": ["header"] },
+                "then": { "propertyNames": { "enum": ["header", "regex"] } },
+                "else": { "maxProperties": 1 },
                 "properties": {
                     "fhirpath": { "description": "FHIRPath over the JSON body; the first value.", "type": "string", "minLength": 1 },
-                    "header": { "description": "A response header's value.", "type": "string", "minLength": 1 },
+                    "header": { "description": "A response header's value; with `regex`, its group 1 (or the whole match) in that value.", "type": "string", "minLength": 1 },
                     "status": { "description": "The HTTP status code.", "const": true },
                     "regex": { "description": "A regex over the body; group 1, or the whole match.", "type": "string", "minLength": 1 }
                 }
             },
+            "level": {
+                "description": "The requirement level of the spec sentence: `shall` (the default) fails, `should` and `may` warn.",
+                "enum": ["shall", "should", "may"]
+            },
             "assertion": {
-                "description": "One check on the response; each list item holds exactly one.",
+                "description": "One check on the response; each list item holds exactly one, optionally with its `level` and `verifies`.",
                 "type": "object",
                 "minProperties": 1,
-                "maxProperties": 1,
+                "maxProperties": 3,
                 "additionalProperties": false,
                 "properties": {
+                    "level": { "$ref": "#/$defs/level" },
+                    "verifies": { "$ref": "#/$defs/requirementIds" },
                     "status": {
                         "description": "The status code, or a list of accepted codes.",
                         "if": { "type": "array" },
@@ -392,6 +402,7 @@ pub fn suite_schema() -> Value {
         }
     }
     crate::xds_schema::extend(&mut schema);
+    one_check_per_assertion(&mut schema);
     schema
 }
 
@@ -410,4 +421,18 @@ fn value_checks() -> serde_json::Map<String, Value> {
     }
     checks.insert("matches".into(), json!({ "type": "string" }));
     checks
+}
+
+/// An assertion holds exactly one check: one key, plus its `level` and `verifies` when
+/// present (so too many keys is reported as "exactly one check").
+fn one_check_per_assertion(schema: &mut Value) {
+    schema["$defs"]["assertion"]["allOf"] = json!([{
+        "if": { "required": ["level", "verifies"] },
+        "then": { "maxProperties": 3 },
+        "else": {
+            "if": { "anyOf": [{ "required": ["level"] }, { "required": ["verifies"] }] },
+            "then": { "maxProperties": 2 },
+            "else": { "maxProperties": 1 }
+        }
+    }]);
 }

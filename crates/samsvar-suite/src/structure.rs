@@ -402,11 +402,11 @@ fn describe(
                 ),
                 Some("assertion") => (
                     format!("an assertion holds exactly one check; found {found}"),
-                    "write each check as its own list item under `assert:`",
+                    "write each check as its own list item under `assert:`; only `level` and `verifies` may stand next to it",
                 ),
                 Some("capture") => (
                     format!("a capture takes its value from exactly one source; found {found}"),
-                    "use one of `fhirpath`, `header`, `status` or `regex`",
+                    "use one of `fhirpath`, `header` (with `regex` to pick a part of it), `status` or `regex`",
                 ),
                 _ => (
                     format!("{name} has the wrong number of keys; found {found}"),

@@ -16,7 +16,10 @@ fn errored_everywhere(run: &common::Run, reason: &str) {
     assert!(all.contains(reason), "expected `{reason}` in\n{all}");
     let record = run.record();
     assert_eq!(record["outcome"], "error", "{all}");
-    assert_eq!(record["summary"]["errored"], 7, "{all}");
+    // Each test that reached the broken server errored; tests that needed a capture it
+    // never gave are skipped (one fault, one finding); none is counted as a failure.
+    assert!(record["summary"]["errored"].as_u64().unwrap() >= 1, "{all}");
+    assert_eq!(record["summary"]["failed"], 0, "{all}");
     let junit = std::fs::read_to_string(run.run_dir().join("junit.xml")).unwrap();
     assert!(junit.contains("<error "), "{junit}");
 }

@@ -100,7 +100,8 @@ pub fn obstacles(run: &RunRecord, complete: bool, components: &[String]) -> Vec<
                 (_, Outcome::Fail) => "failed",
                 (_, Outcome::Error) => "errored",
                 (_, Outcome::Skip) => "skipped",
-                (_, Outcome::Pass) => continue,
+                // A SHOULD or MAY not met is reported, but the essential requirements held.
+                (_, Outcome::Pass | Outcome::Warn) => continue,
             };
             reasons.push(format!(
                 "{kind}: {}/{} — {} ({})",

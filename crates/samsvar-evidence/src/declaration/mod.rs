@@ -12,7 +12,7 @@ pub use crate::model::{
     Declaration, Manufacturer, Signatory, StandardRef, SystemIdentity, TestResults,
 };
 use crate::model::{PackageDigest, SutIdentity};
-use samsvar_record::RunRecord;
+use samsvar_record::{Outcome, RunRecord};
 use serde::{Deserialize, Serialize};
 
 /// The `[declaration]` config table.
@@ -253,7 +253,10 @@ fn additional_information(config: &DeclarationConfig, run: &RunRecord) -> Vec<St
 fn test_results(run: &RunRecord) -> TestResults {
     let findings: Vec<String> = run
         .tests()
-        .filter(|e| !e.test.optional && e.test.outcome.is_failure())
+        // A required test that did not run demonstrates nothing: it is a finding too.
+        .filter(|e| {
+            !e.test.optional && (e.test.outcome.is_failure() || e.test.outcome == Outcome::Skip)
+        })
         .map(|e| {
             let (suite, t) = (&e.suite.id, e.test);
             let reason = t.reason.as_deref().unwrap_or("no reason recorded");
@@ -264,22 +267,32 @@ fn test_results(run: &RunRecord) -> TestResults {
         })
         .collect();
     let s = run.summary;
+    let warned = if s.warned == 0 {
+        String::new()
+    } else {
+        format!(
+            " {} test(s) missed a SHOULD or MAY (warnings, listed in the report; not nonconformities).",
+            s.warned
+        )
+    };
     let analysis = if findings.is_empty() {
         format!(
-            "All {} required tests passed ({} passed, {} skipped). No nonconformity was observed in the tested scope.",
+            "All {} required tests passed ({} passed, {} with warnings). No nonconformity was observed in the tested scope.{warned}",
             s.total - s.skipped,
             s.passed,
-            s.skipped
+            s.warned,
         )
     } else {
         format!(
-            "{} of {} tests did not pass ({} failed, {} errored). Each finding below names the test, its \
-             requirement ids in the conformity table, and the suite line; the corresponding exchanges are in \
-             the bundle. Conformity is not demonstrated for the affected requirements until they pass.",
-            s.failed + s.errored,
-            s.total,
+            "{} required test(s) did not pass or did not run ({} failed, {} errored, {} skipped of {} tests). Each \
+             finding below names the test, its requirement ids in the conformity table, and the suite line; the \
+             corresponding exchanges are in the bundle. Conformity is not demonstrated for the affected requirements \
+             until they pass.{warned}",
+            findings.len(),
             s.failed,
-            s.errored
+            s.errored,
+            s.skipped,
+            s.total,
         )
     };
     TestResults {

@@ -51,6 +51,11 @@ fn context(evidence: &Evidence, dir: &Path, signature: &SignatureInfo) -> Value 
         match run.outcome {
             Outcome::Pass => ("PASSED", "pass", "Every required test passed."),
             Outcome::Skip => ("SKIPPED", "skip", "No required test ran to completion."),
+            Outcome::Warn => (
+                "PASSED WITH WARNINGS",
+                "warn",
+                "Every required SHALL held; at least one SHOULD or MAY was not met.",
+            ),
             Outcome::Fail => (
                 "FAILED",
                 "fail",

@@ -66,6 +66,8 @@ pub fn assertion(
         actual: Some(actual.into()),
         message: None,
         issues: vec![],
+        level: Default::default(),
+        verifies: vec![],
     }
 }
 

@@ -209,7 +209,7 @@ pub fn fhirpath_vars(
             continue;
         }
         if !scope.has(name) {
-            return Err(match scope.why_unset(name) {
+            return Err(match scope.why_uncaptured(name) {
                 Some(why) => format!("`%{name}` has no value: its capture found nothing ({why})"),
                 None => format!("`%{name}` has no value here"),
             });

@@ -29,6 +29,8 @@ pub fn capture(
         actual: Some(ctx.shown(actual)),
         message: message.map(|m| ctx.shown(&m)),
         issues: Vec::new(),
+        level: Default::default(),
+        verifies: Vec::new(),
     };
     match found {
         Ok(Some(value)) => {
@@ -70,6 +72,17 @@ fn read(
         CaptureSource::Header(h) => (
             format!("header `{}`", h.value),
             Ok(view.header(&h.value).map(str::to_string)),
+        ),
+        CaptureSource::HeaderRegex { header, regex } => (
+            format!("/{}/ in header `{}`", regex.value, header.value),
+            ctx.caches.regex(&regex.value).map(|rx| {
+                let value = view.header(&header.value)?;
+                rx.captures(value).and_then(|c| {
+                    c.get(1)
+                        .or_else(|| c.get(0))
+                        .map(|m| m.as_str().to_string())
+                })
+            }),
         ),
         CaptureSource::FhirPath(expr) => (
             format!("`{}`", expr.value),

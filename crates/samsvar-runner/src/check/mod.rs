@@ -34,7 +34,12 @@ pub fn evaluate(
             )
         }
     };
-    record(ctx, kind, &description, assertion.span, v)
+    let mut r = record(ctx, kind, &description, assertion.span, v);
+    let level = assertion.level_in(None);
+    r.outcome = level.outcome(r.outcome);
+    r.level = level;
+    r.verifies = assertion.verifies.iter().map(|v| v.value.clone()).collect();
+    r
 }
 
 /// An assertion record, every text redacted and bounded.
@@ -54,6 +59,8 @@ pub fn record(
         actual: v.actual.map(|s| ctx.shown(&s)),
         message: v.message.map(|s| ctx.shown(&s)),
         issues: ctx.shown_issues(v.issues),
+        level: Default::default(),
+        verifies: Vec::new(),
     }
 }
 
