@@ -312,20 +312,26 @@ impl Checker<'_> {
     }
 
     fn step(&mut self, step: &Step, scope: Scope<'_>) {
-        let mut uses = step_uses(step, self.sources);
-        // `%name` in FHIRPath expressions reads the same variables as `{{name}}`.
-        uses.extend(
-            self.fhirpath_vars
-                .iter()
-                .filter(|(at, _, _)| *at == step.span)
-                .map(|(_, name, span)| (name.clone(), *span)),
-        );
-        for (name, span) in uses {
-            self.use_var(&name, span, scope);
+        for (name, span) in step_uses(step, self.sources) {
+            self.use_var(&name, span, scope, false);
+        }
+        // `%name` in FHIRPath expressions reads the same variables as `{{name}}`. FHIRPath
+        // is evaluated on the response, after the step's captures are taken, so a capture
+        // of this same step is already there.
+        let fhirpath: Vec<(String, Span)> = self
+            .fhirpath_vars
+            .iter()
+            .filter(|(at, _, _)| *at == step.span)
+            .map(|(_, name, span)| (name.clone(), *span))
+            .collect();
+        for (name, span) in fhirpath {
+            self.use_var(&name, span, scope, true);
         }
     }
 
-    fn use_var(&mut self, name: &str, span: Span, scope: Scope<'_>) {
+    /// `after_captures`: the use is evaluated on the response, once this step's captures
+    /// are taken (FHIRPath), rather than in the request it sends.
+    fn use_var(&mut self, name: &str, span: Span, scope: Scope<'_>, after_captures: bool) {
         if name.starts_with('$') {
             if !RUN_VALUES.contains(&name) {
                 let d = Diagnostic::error(
@@ -377,7 +383,7 @@ impl Checker<'_> {
         };
         match (scope, owner) {
             (Scope::Setup(i), Owner::Setup(j)) | (Scope::Teardown(i), Owner::Teardown(j))
-                if j >= i =>
+                if j > i || (j == i && !after_captures) =>
             {
                 let what = if j == i {
                     "by this same step"
@@ -407,7 +413,7 @@ impl Checker<'_> {
             }
             (Scope::Test(me, i), Owner::Test(t, j)) => {
                 if me == t {
-                    if j >= i {
+                    if j > i || (j == i && !after_captures) {
                         let what = if j == i {
                             "by this same step"
                         } else {

@@ -141,10 +141,17 @@ impl Node {
 /// For a quoted scalar on one line: the source offset (within `raw`, quotes included) of
 /// every byte offset of its value, plus the end. `None` for other scalars.
 fn quoted_offsets(style: ScalarStyle, raw: &str) -> Option<Vec<usize>> {
-    if raw.contains('\n') || raw.len() < 2 {
+    if raw.contains('\n') {
         return None;
     }
-    let inner = &raw[1..raw.len() - 1];
+    // The raw text must be the quoted scalar itself; anything else (a span the parser
+    // recovered to) has no offsets to map, and slicing it could cut a character.
+    let quote = match style {
+        ScalarStyle::SingleQuoted => '\'',
+        ScalarStyle::DoubleQuoted => '"',
+        _ => return None,
+    };
+    let inner = raw.strip_prefix(quote)?.strip_suffix(quote)?;
     let mut map = Vec::with_capacity(inner.len() + 1);
     let mut chars = inner.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
@@ -554,6 +561,18 @@ fn duplicate_keys(root: Option<&Node>) -> Vec<Diagnostic> {
 
 #[cfg(test)]
 mod tests {
+    /// Found by fuzzing: a raw text that is not the quoted scalar (here starting with a
+    /// two-byte character) was sliced at byte 1 and panicked.
+    #[test]
+    fn quoted_offsets_refuse_a_raw_text_that_is_not_the_quoted_scalar() {
+        assert_eq!(
+            super::quoted_offsets(ScalarStyle::DoubleQuoted, "гGET {{fhir}}/Patient"),
+            None
+        );
+        assert_eq!(super::quoted_offsets(ScalarStyle::SingleQuoted, "'"), None);
+        assert!(super::quoted_offsets(ScalarStyle::DoubleQuoted, "\"ab\"").is_some());
+    }
+
     use super::*;
 
     fn parse_ok(text: &str) -> Node {
