@@ -97,3 +97,13 @@ pub fn format_ms(ms: i64) -> String {
     let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
     t.format(&format).unwrap_or_else(|_| ms.to_string())
 }
+
+impl Db {
+    /// `sqlite` or `postgresql`, for reports.
+    pub fn dialect_name(&self) -> &'static str {
+        match self.dialect {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => "postgresql",
+        }
+    }
+}

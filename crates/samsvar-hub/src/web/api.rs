@@ -57,7 +57,7 @@ pub fn reply<T: serde::Serialize>(result: HubResult<T>) -> Response {
 
 async fn health(State(state): State<AppState>) -> Response {
     let db = state.hub.db.count_users().await.is_ok();
-    let body = json!({ "status": if db { "ok" } else { "degraded" }, "database": format!("{:?}", state.hub.db.dialect).to_lowercase(), "version": env!("CARGO_PKG_VERSION") });
+    let body = json!({ "status": if db { "ok" } else { "degraded" }, "database": state.hub.db.dialect_name(), "version": env!("CARGO_PKG_VERSION") });
     let status = if db { axum::http::StatusCode::OK } else { axum::http::StatusCode::SERVICE_UNAVAILABLE };
     (status, Json(body)).into_response()
 }

@@ -1,7 +1,7 @@
 //! One module per subcommand; each returns the exit code it wants.
 
 pub(crate) mod evidence;
-mod hub;
+pub(crate) mod hub;
 pub(crate) mod keygen;
 pub(crate) mod packages;
 mod profiles;

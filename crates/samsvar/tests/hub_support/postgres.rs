@@ -61,7 +61,7 @@ pub fn start(test: &str) -> Option<Postgres> {
         let status = Command::new("chown").args(["-R", "postgres:postgres"]).arg(&data).status().unwrap();
         assert!(status.success(), "chown the data folder to postgres");
     }
-    let pg = Postgres { _dir: dir, data: data.clone(), bin, as_postgres, url: String::new() };
+    let mut pg = Postgres { _dir: dir, data: data.clone(), bin, as_postgres, url: String::new() };
     pg.run("initdb", &["-D", data.to_str().unwrap(), "-U", "hub", "-A", "trust", "-E", "UTF8", "--no-sync"]);
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let options = format!(
@@ -74,8 +74,8 @@ pub fn start(test: &str) -> Option<Postgres> {
         &["-D", data.to_str().unwrap(), "-l", log.to_str().unwrap(), "-w", "-t", "60", "-o", &options, "start"],
     );
     pg.run("createdb", &["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "hub", "hub"]);
-    let url = format!("postgres://hub@127.0.0.1:{port}/hub");
-    Some(Postgres { url, ..pg })
+    pg.url = format!("postgres://hub@127.0.0.1:{port}/hub");
+    Some(pg)
 }
 
 impl Postgres {
