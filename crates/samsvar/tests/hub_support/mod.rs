@@ -73,7 +73,7 @@ impl HubProc {
 
     /// SIGTERM and wait: a clean stop.
     pub fn stop(mut self) {
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill").args(["-s", "TERM", "--"]).arg(self.child.id().to_string()).status();
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -116,10 +116,12 @@ impl WorkerProc {
 
     /// SIGKILL to the whole process group: the worker and its run die at once.
     pub fn kill_group(&mut self) {
+        // `-s KILL --` so the negative group id is never parsed as an option.
         let _ = Command::new("kill")
-            .arg("-KILL")
+            .args(["-s", "KILL", "--"])
             .arg(format!("-{}", self.child.id()))
             .status();
+        let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }

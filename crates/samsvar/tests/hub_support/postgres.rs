@@ -73,8 +73,9 @@ pub fn start(test: &str) -> Option<Postgres> {
         "pg_ctl",
         &["-D", data.to_str().unwrap(), "-l", log.to_str().unwrap(), "-w", "-t", "60", "-o", &options, "start"],
     );
-    pg.run("createdb", &["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "hub", "hub"]);
+    // From here on, dropping `pg` stops the server, even when createdb fails.
     pg.url = format!("postgres://hub@127.0.0.1:{port}/hub");
+    pg.run("createdb", &["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "hub", "hub"]);
     Some(pg)
 }
 
