@@ -15,11 +15,20 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
 }
 
 fn organiser() -> Actor {
-    Actor { user_id: 1, email: "o@bench".into(), name: "Bench".into(), role: Role::Organiser, org_id: None, csrf: "x".into() }
+    Actor {
+        user_id: 1,
+        email: "o@bench".into(),
+        name: "Bench".into(),
+        role: Role::Organiser,
+        org_id: None,
+        csrf: "x".into(),
+    }
 }
 
 #[tokio::main]
@@ -45,7 +54,8 @@ async fn main() -> anyhow::Result<()> {
 async fn scoreboard(db_url: &str) -> anyhow::Result<()> {
     let db = Db::connect(db_url).await?;
     let seeded = Instant::now();
-    db.create_user("o@bench", "Bench", "x", "organiser", None).await?;
+    db.create_user("o@bench", "Bench", "x", "organiser", None)
+        .await?;
     let event = db.create_event("Bench event", "").await?;
     db.put_blob("snapshot", b"x").await?;
     let mut suites = Vec::new();
@@ -62,21 +72,37 @@ async fn scoreboard(db_url: &str) -> anyhow::Result<()> {
                 targets: "[\"fhir\"]",
             })
             .await?;
-        let claim = ActorClaim { profile: format!("Profile {}", s / 5), actor: "Server".into() };
+        let claim = ActorClaim {
+            profile: format!("Profile {}", s / 5),
+            actor: "Server".into(),
+        };
         db.set_suite_actors(id, &[claim]).await?;
         suites.push(id);
     }
     let mut systems = Vec::new();
     for o in 0..40 {
-        let org = db.create_organisation(&format!("Vendor {o:02}"), "").await?;
+        let org = db
+            .create_organisation(&format!("Vendor {o:02}"), "")
+            .await?;
         for n in 0..5 {
             let claims: Vec<ActorClaim> = (0..10)
                 .filter(|c| (c + n) % 3 != 0)
-                .map(|c| ActorClaim { profile: format!("Profile {c}"), actor: "Server".into() })
+                .map(|c| ActorClaim {
+                    profile: format!("Profile {c}"),
+                    actor: "Server".into(),
+                })
                 .collect();
             let id = db
                 .create_system(
-                    &NewSystem { event_id: event, org_id: org, name: &format!("EHR {o}-{n}"), version: "1.0", reference: "", endpoints: "{\"fhir\":\"sim\"}", sim_defects: "[]" },
+                    &NewSystem {
+                        event_id: event,
+                        org_id: org,
+                        name: &format!("EHR {o}-{n}"),
+                        version: "1.0",
+                        reference: "",
+                        endpoints: "{\"fhir\":\"sim\"}",
+                        sim_defects: "[]",
+                    },
                     &claims,
                 )
                 .await?;
@@ -87,7 +113,16 @@ async fn scoreboard(db_url: &str) -> anyhow::Result<()> {
         let system = systems[i % systems.len()];
         let suite = suites[(i / systems.len()) % suites.len()];
         let run = db
-            .enqueue_run(&NewRun { event_id: event, system_id: system, suite_ref: suite, suite_version: "1.0.0", targets: "{}", sim_defects: "[]", queued_by: 1, max_attempts: 1 })
+            .enqueue_run(&NewRun {
+                event_id: event,
+                system_id: system,
+                suite_ref: suite,
+                suite_version: "1.0.0",
+                targets: "{}",
+                sim_defects: "[]",
+                queued_by: 1,
+                max_attempts: 1,
+            })
             .await?;
         db.claim_run("seed", 60_000).await?;
         let passed = i % 7 != 0;
@@ -95,12 +130,23 @@ async fn scoreboard(db_url: &str) -> anyhow::Result<()> {
             state: if passed { "passed" } else { "failed" }.into(),
             exit_code: Some(if passed { 0 } else { 1 }),
             complete: true,
-            requirements: (0..5).map(|r| (format!("REQ-{:03}", (i + r) % 120), if passed { "pass" } else { "fail" }.to_string())).collect(),
+            requirements: (0..5)
+                .map(|r| {
+                    (
+                        format!("REQ-{:03}", (i + r) % 120),
+                        if passed { "pass" } else { "fail" }.to_string(),
+                    )
+                })
+                .collect(),
             ..Default::default()
         };
         db.finish_run(run, Some("seed"), &result).await?;
     }
-    println!("seeded 200 systems × 50 suites, 10,000 runs in {:.1} s ({})", seeded.elapsed().as_secs_f64(), db.dialect_name());
+    println!(
+        "seeded 200 systems × 50 suites, 10,000 runs in {:.1} s ({})",
+        seeded.elapsed().as_secs_f64(),
+        db.dialect_name()
+    );
 
     let hub = Arc::new(Hub::new(db.clone(), HubConfig::new(PathBuf::from("."))));
     let me = organiser();
@@ -123,13 +169,20 @@ async fn scoreboard(db_url: &str) -> anyhow::Result<()> {
 
     // The page over HTTP: sessions come from the database, so sign in for real.
     let hash = samsvar_hub::auth::hash_password("bench-password-1")?;
-    db.create_user("page@bench", "Page", &hash, "organiser", None).await?;
-    let session = hub.login("page@bench", "bench-password-1", "127.0.0.1").await?;
+    db.create_user("page@bench", "Page", &hash, "organiser", None)
+        .await?;
+    let session = hub
+        .login("page@bench", "bench-password-1", "127.0.0.1")
+        .await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let app = samsvar_hub::web::router(hub.clone());
     tokio::spawn(async move {
-        let _ = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await;
+        let _ = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await;
     });
     let client = reqwest::Client::new();
     let mut times = Vec::new();
@@ -145,7 +198,10 @@ async fn scoreboard(db_url: &str) -> anyhow::Result<()> {
         size = res.bytes().await?.len();
         times.push(t.elapsed());
     }
-    report(&format!("scoreboard page over HTTP ({} KiB HTML)", size / 1024), &mut times);
+    report(
+        &format!("scoreboard page over HTTP ({} KiB HTML)", size / 1024),
+        &mut times,
+    );
     Ok(())
 }
 
@@ -166,9 +222,12 @@ fn report(what: &str, times: &mut [Duration]) {
 async fn uploads(db_url: &str, args: &[String]) -> anyhow::Result<()> {
     let bundle = PathBuf::from(args.get(1).expect("BUNDLE_DIR"));
     let public = std::fs::read_to_string(args.get(2).expect("KEY.pub.pem"))?;
-    let count: usize = arg(args, "--count").and_then(|c| c.parse().ok()).unwrap_or(1000);
+    let count: usize = arg(args, "--count")
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(1000);
     let db = Db::connect(db_url).await?;
-    db.create_user("o@bench", "Bench", "x", "organiser", None).await?;
+    db.create_user("o@bench", "Bench", "x", "organiser", None)
+        .await?;
     let event = db.create_event("Uploads", "").await?;
     let org = db.create_organisation("Vendor", "").await?;
     let suites = tempfile::tempdir()?;
@@ -177,7 +236,16 @@ async fn uploads(db_url: &str, args: &[String]) -> anyhow::Result<()> {
     let _ = suites;
     let hub = Hub::new(db.clone(), config);
     let me = organiser();
-    hub.add_suite(&me, event, "fhir-rest-basics", &[ActorClaim { profile: "FHIR R4 REST".into(), actor: "Server".into() }]).await?;
+    hub.add_suite(
+        &me,
+        event,
+        "fhir-rest-basics",
+        &[ActorClaim {
+            profile: "FHIR R4 REST".into(),
+            actor: "Server".into(),
+        }],
+    )
+    .await?;
     let system = hub
         .register_system(
             &me,
@@ -187,7 +255,10 @@ async fn uploads(db_url: &str, args: &[String]) -> anyhow::Result<()> {
                 name: "EHR".into(),
                 version: "1".into(),
                 endpoints: [("fhir".to_string(), "sim".to_string())].into(),
-                claims: vec![ActorClaim { profile: "FHIR R4 REST".into(), actor: "Server".into() }],
+                claims: vec![ActorClaim {
+                    profile: "FHIR R4 REST".into(),
+                    actor: "Server".into(),
+                }],
                 ..Default::default()
             },
         )
@@ -196,7 +267,8 @@ async fn uploads(db_url: &str, args: &[String]) -> anyhow::Result<()> {
     let archive = samsvar_hub::archive::pack_dir(&bundle, "")?;
     let started = Instant::now();
     for _ in 0..count {
-        hub.upload_bundle(&me, Some(system), archive.clone()).await?;
+        hub.upload_bundle(&me, Some(system), archive.clone())
+            .await?;
     }
     let elapsed = started.elapsed();
     println!(
@@ -215,24 +287,40 @@ async fn uploads(db_url: &str, args: &[String]) -> anyhow::Result<()> {
 /// `samsvar hub worker` processes emptying the queue.
 async fn drain(db_url: &str, args: &[String]) -> anyhow::Result<()> {
     let exe = PathBuf::from(arg(args, "--exe").expect("--exe PATH/TO/samsvar"));
-    let workers: usize = arg(args, "--workers").and_then(|c| c.parse().ok()).unwrap_or(1);
-    let runs: usize = arg(args, "--runs").and_then(|c| c.parse().ok()).unwrap_or(500);
+    let workers: usize = arg(args, "--workers")
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(1);
+    let runs: usize = arg(args, "--runs")
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(500);
     let db = Db::connect(db_url).await?;
     let mut config = HubConfig::new(PathBuf::from("."));
     config.suites_dir = PathBuf::from(arg(args, "--suites").unwrap_or_else(|| "testsuites".into()));
     let hub = Hub::new(db.clone(), config);
     let me_id = match db.user_by_email("o@bench").await? {
         Some(u) => u.id,
-        None => db.create_user("o@bench", "Bench", "x", "organiser", None).await?,
+        None => {
+            db.create_user("o@bench", "Bench", "x", "organiser", None)
+                .await?
+        }
     };
-    let me = Actor { user_id: me_id, ..organiser() };
-    let event = db.create_event(&format!("Drain {}", samsvar_hub::db::now_ms()), "").await?;
+    let me = Actor {
+        user_id: me_id,
+        ..organiser()
+    };
+    let event = db
+        .create_event(&format!("Drain {}", samsvar_hub::db::now_ms()), "")
+        .await?;
     let org = match db.organisations().await?.into_iter().next() {
         Some(o) => o.id,
         None => db.create_organisation("Vendor", "").await?,
     };
-    let claim = ActorClaim { profile: "FHIR R4 REST".into(), actor: "Server".into() };
-    hub.add_suite(&me, event, "fhir-rest-basics", std::slice::from_ref(&claim)).await?;
+    let claim = ActorClaim {
+        profile: "FHIR R4 REST".into(),
+        actor: "Server".into(),
+    };
+    hub.add_suite(&me, event, "fhir-rest-basics", std::slice::from_ref(&claim))
+        .await?;
     let system = hub
         .register_system(
             &me,
@@ -248,7 +336,12 @@ async fn drain(db_url: &str, args: &[String]) -> anyhow::Result<()> {
         )
         .await?;
     for _ in 0..runs {
-        hub.queue_runs(&me, system, &samsvar_hub::service::runs::Selection::AllThatApply).await?;
+        hub.queue_runs(
+            &me,
+            system,
+            &samsvar_hub::service::runs::Selection::AllThatApply,
+        )
+        .await?;
     }
     let data = tempfile::tempdir()?;
     let started = Instant::now();
@@ -266,7 +359,14 @@ async fn drain(db_url: &str, args: &[String]) -> anyhow::Result<()> {
         c.wait()?;
     }
     let elapsed = started.elapsed();
-    let finished = db.runs(&samsvar_hub::db::RunFilter { event_id: Some(event), state: Some("passed".into()), limit: 100_000, ..Default::default() }).await?;
+    let finished = db
+        .runs(&samsvar_hub::db::RunFilter {
+            event_id: Some(event),
+            state: Some("passed".into()),
+            limit: 100_000,
+            ..Default::default()
+        })
+        .await?;
     println!(
         "{workers} worker(s) drained {runs} simulator runs in {:.1} s: {:.2} runs/s ({} passed, {})",
         elapsed.as_secs_f64(),

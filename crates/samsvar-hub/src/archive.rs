@@ -90,7 +90,9 @@ pub enum UnpackError {
 /// Unpacks `bytes` into `dest` (which must exist), at most `max_bytes` of file content.
 pub fn unpack(bytes: &[u8], dest: &Path, max_bytes: u64) -> Result<(), UnpackError> {
     let mut archive = tar::Archive::new(GzDecoder::new(bytes));
-    let entries = archive.entries().map_err(|e| UnpackError::Format(e.to_string()))?;
+    let entries = archive
+        .entries()
+        .map_err(|e| UnpackError::Format(e.to_string()))?;
     let mut total: u64 = 0;
     for entry in entries {
         let mut entry = entry.map_err(|e| UnpackError::Format(e.to_string()))?;
@@ -106,7 +108,10 @@ pub fn unpack(bytes: &[u8], dest: &Path, max_bytes: u64) -> Result<(), UnpackErr
         if !kind.is_file() {
             return Err(UnpackError::NotAFile(shown));
         }
-        if path.components().any(|c| !matches!(c, Component::Normal(_))) {
+        if path
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_)))
+        {
             return Err(UnpackError::UnsafePath(shown));
         }
         total = total.saturating_add(entry.size());
@@ -159,10 +164,16 @@ mod tests {
         assert_eq!(sha256_hex(&a), sha256_hex(&b));
         let dest = tempfile::tempdir().unwrap();
         unpack(&a, dest.path(), 1 << 20).unwrap();
-        assert_eq!(std::fs::read(dest.path().join("exchanges/abc")).unwrap(), b"body");
+        assert_eq!(
+            std::fs::read(dest.path().join("exchanges/abc")).unwrap(),
+            b"body"
+        );
         assert_eq!(bundle_root(dest.path()).unwrap(), dest.path());
         let too_small = tempfile::tempdir().unwrap();
-        assert!(matches!(unpack(&a, too_small.path(), 3), Err(UnpackError::TooLarge(3))));
+        assert!(matches!(
+            unpack(&a, too_small.path(), 3),
+            Err(UnpackError::TooLarge(3))
+        ));
     }
 
     #[test]
@@ -177,15 +188,26 @@ mod tests {
         builder.append(&header, &b"x"[..]).unwrap();
         let bytes = builder.into_inner().unwrap().finish().unwrap();
         let dest = tempfile::tempdir().unwrap();
-        assert!(matches!(unpack(&bytes, dest.path(), 1 << 20), Err(UnpackError::UnsafePath(_))));
+        assert!(matches!(
+            unpack(&bytes, dest.path(), 1 << 20),
+            Err(UnpackError::UnsafePath(_))
+        ));
 
         let mut builder = tar::Builder::new(GzEncoder::new(Vec::new(), Compression::fast()));
         let mut header = tar::Header::new_gnu();
         header.set_size(0);
         header.set_entry_type(tar::EntryType::Symlink);
-        builder.append_link(&mut header, "evidence.json", "/etc/passwd").unwrap();
+        builder
+            .append_link(&mut header, "evidence.json", "/etc/passwd")
+            .unwrap();
         let bytes = builder.into_inner().unwrap().finish().unwrap();
-        assert!(matches!(unpack(&bytes, dest.path(), 1 << 20), Err(UnpackError::NotAFile(_))));
-        assert!(matches!(unpack(b"not gzip", dest.path(), 1 << 20), Err(UnpackError::Format(_))));
+        assert!(matches!(
+            unpack(&bytes, dest.path(), 1 << 20),
+            Err(UnpackError::NotAFile(_))
+        ));
+        assert!(matches!(
+            unpack(b"not gzip", dest.path(), 1 << 20),
+            Err(UnpackError::Format(_))
+        ));
     }
 }

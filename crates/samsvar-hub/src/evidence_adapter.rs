@@ -33,7 +33,9 @@ pub fn parse_public_key(pem: &str) -> Result<PublicKey, String> {
                 None => Err("no key or certificate in the PEM text".into()),
             })
         })
-        .map_err(|e| format!("not a public key samsvar can verify with (Ed25519 or P-256 PEM): {e}"))?;
+        .map_err(|e| {
+            format!("not a public key samsvar can verify with (Ed25519 or P-256 PEM): {e}")
+        })?;
     Ok(PublicKey {
         kid: key.thumbprint(),
         pem: key.to_spki_pem()?,
@@ -55,13 +57,14 @@ pub struct PolicyVerdict {
 
 /// Verifies the bundle in `dir` against `keys`.
 pub fn verify_with_keys(dir: &Path, keys: &[PublicKey], whose: &str) -> PolicyVerdict {
-    let refuse = |status: &str, reason: String, kid: Option<String>, report: String| PolicyVerdict {
-        accepted: false,
-        status: status.to_string(),
-        reason,
-        kid,
-        report,
-    };
+    let refuse =
+        |status: &str, reason: String, kid: Option<String>, report: String| PolicyVerdict {
+            accepted: false,
+            status: status.to_string(),
+            reason,
+            kid,
+            report,
+        };
     if !dir.join(EVIDENCE_JSON).is_file() {
         return refuse(
             "FAILED",
@@ -72,7 +75,14 @@ pub fn verify_with_keys(dir: &Path, keys: &[PublicKey], whose: &str) -> PolicyVe
     }
     let integrity = match verify_bundle(dir, &Trust::None) {
         Ok(v) => v,
-        Err(e) => return refuse("FAILED", format!("cannot read the bundle: {e}"), None, String::new()),
+        Err(e) => {
+            return refuse(
+                "FAILED",
+                format!("cannot read the bundle: {e}"),
+                None,
+                String::new(),
+            );
+        }
     };
     let jws_bytes = match std::fs::read(dir.join(EVIDENCE_JWS)) {
         Ok(bytes) => bytes,
@@ -80,7 +90,9 @@ pub fn verify_with_keys(dir: &Path, keys: &[PublicKey], whose: &str) -> PolicyVe
             let report = integrity.render(Path::new("."));
             return refuse(
                 "UNSIGNED",
-                format!("UNSIGNED: the bundle has no evidence.jws; the hub accepts only bundles signed with one of {whose} registered keys"),
+                format!(
+                    "UNSIGNED: the bundle has no evidence.jws; the hub accepts only bundles signed with one of {whose} registered keys"
+                ),
                 None,
                 report,
             );
@@ -100,30 +112,52 @@ pub fn verify_with_keys(dir: &Path, keys: &[PublicKey], whose: &str) -> PolicyVe
     let Some(known) = keys.iter().find(|k| k.kid == kid) else {
         return refuse(
             "SIGNED BY AN UNKNOWN KEY",
-            format!("SIGNED BY AN UNKNOWN KEY (kid {kid}): register the public key with {whose} keys first"),
+            format!(
+                "SIGNED BY AN UNKNOWN KEY (kid {kid}): register the public key with {whose} keys first"
+            ),
             Some(kid),
             integrity.render(Path::new(".")),
         );
     };
     let key = match VerifyingKey::from_pem(&known.pem) {
         Ok(k) => k,
-        Err(e) => return refuse("FAILED", format!("registered key {kid} is unusable: {e}"), Some(kid), String::new()),
+        Err(e) => {
+            return refuse(
+                "FAILED",
+                format!("registered key {kid} is unusable: {e}"),
+                Some(kid),
+                String::new(),
+            );
+        }
     };
     let verification = match verify_bundle(dir, &Trust::Key(key)) {
         Ok(v) => v,
-        Err(e) => return refuse("FAILED", format!("cannot read the bundle: {e}"), Some(kid), String::new()),
+        Err(e) => {
+            return refuse(
+                "FAILED",
+                format!("cannot read the bundle: {e}"),
+                Some(kid),
+                String::new(),
+            );
+        }
     };
     let report = verification.render(Path::new("."));
     if verification.ok() {
         PolicyVerdict {
             accepted: true,
             status: "VERIFIED".into(),
-            reason: format!("VERIFIED: every file matches the record, signed by registered key {kid}"),
+            reason: format!(
+                "VERIFIED: every file matches the record, signed by registered key {kid}"
+            ),
             kid: Some(kid),
             report,
         }
     } else {
-        let problems: Vec<String> = verification.problems.iter().map(ToString::to_string).collect();
+        let problems: Vec<String> = verification
+            .problems
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         refuse(
             "FAILED",
             format!("FAILED: {}", problems.join("; ")),
@@ -190,7 +224,8 @@ pub struct TargetLine {
 
 /// Reads the summary of the bundle in `dir`.
 pub fn summarize(dir: &Path) -> Result<BundleSummary, String> {
-    let bytes = std::fs::read(dir.join(EVIDENCE_JSON)).map_err(|e| format!("evidence.json: {e}"))?;
+    let bytes =
+        std::fs::read(dir.join(EVIDENCE_JSON)).map_err(|e| format!("evidence.json: {e}"))?;
     let record: Value =
         serde_json::from_slice(&bytes).map_err(|e| format!("evidence.json is not JSON: {e}"))?;
     let run = &record["run"];
@@ -227,7 +262,11 @@ pub fn summarize(dir: &Path) -> Result<BundleSummary, String> {
         });
         collect_tests(&suite["root"], &suite_id, &mut summary.tests);
     }
-    for requirement in record["ehds"]["requirements"].as_array().into_iter().flatten() {
+    for requirement in record["ehds"]["requirements"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
         let mut suites: Vec<String> = requirement["tests"]
             .as_array()
             .into_iter()

@@ -60,11 +60,18 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     println!(
         "samsvar hub listening on http://{local} (database: {}, {})",
         db::dialect::redact_url(&options.db_url),
-        if worker.is_some() { "runs in this process" } else { "runs by `samsvar hub worker`" }
+        if worker.is_some() {
+            "runs in this process"
+        } else {
+            "runs by `samsvar hub worker`"
+        }
     );
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     let _ = stop_tx.send(true);
     if let Some(handle) = worker {
         let _ = handle.await;
@@ -77,7 +84,11 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
 pub async fn work(db_url: &str, cfg: WorkerConfig) -> anyhow::Result<()> {
     let db = Db::connect(db_url).await?;
     let (stop_tx, stop_rx) = watch::channel(false);
-    println!("samsvar hub worker {} on {}", cfg.name, db::dialect::redact_url(db_url));
+    println!(
+        "samsvar hub worker {} on {}",
+        cfg.name,
+        db::dialect::redact_url(db_url)
+    );
     let handle = tokio::spawn(worker::run_worker(db.clone(), cfg, stop_rx));
     tokio::select! {
         result = handle => {

@@ -100,7 +100,10 @@ pub async fn execute(exe: &Path, spec: &RunSpec) -> Result<Execution, String> {
             bundle_dir = None;
         }
     }
-    let stderr_tail = tail(&std::fs::read_to_string(&stderr_path).unwrap_or_default(), 2000);
+    let stderr_tail = tail(
+        &std::fs::read_to_string(&stderr_path).unwrap_or_default(),
+        2000,
+    );
     Ok(Execution {
         exit_code,
         timed_out,
@@ -137,7 +140,9 @@ pub fn find_run_dir(out_dir: &Path) -> Option<PathBuf> {
         .ok()?
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .find(|p| p.is_dir() && (p.join("journal.jsonl").is_file() || p.join("evidence.json").is_file()))
+        .find(|p| {
+            p.is_dir() && (p.join("journal.jsonl").is_file() || p.join("evidence.json").is_file())
+        })
 }
 
 fn tail(text: &str, max: usize) -> String {
@@ -171,7 +176,8 @@ mod tests {
             run_args(&spec).join(" "),
             "run suites/x --target sim --sim-defect no-etag --out work/run-1 --format json --sign-key key.pem"
         );
-        spec.targets = BTreeMap::from([("fhir".to_string(), "http://127.0.0.1:9/fhir".to_string())]);
+        spec.targets =
+            BTreeMap::from([("fhir".to_string(), "http://127.0.0.1:9/fhir".to_string())]);
         spec.config = Some("secrets/7.toml".into());
         assert_eq!(
             run_args(&spec).join(" "),

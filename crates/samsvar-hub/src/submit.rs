@@ -12,9 +12,17 @@ pub enum SubmitOutcome {
     Refused(u16, String),
 }
 
-pub async fn submit(dir: &Path, hub: &str, token: &str, system: Option<i64>) -> anyhow::Result<SubmitOutcome> {
+pub async fn submit(
+    dir: &Path,
+    hub: &str,
+    token: &str,
+    system: Option<i64>,
+) -> anyhow::Result<SubmitOutcome> {
     if !dir.join("evidence.json").is_file() {
-        anyhow::bail!("{} is not an evidence bundle (no evidence.json)", dir.display());
+        anyhow::bail!(
+            "{} is not an evidence bundle (no evidence.json)",
+            dir.display()
+        );
     }
     let bytes = archive::pack_dir(dir, "")
         .map_err(|e| anyhow::anyhow!("failed to pack {}: {e}", dir.display()))?;
@@ -37,9 +45,15 @@ pub async fn submit(dir: &Path, hub: &str, token: &str, system: Option<i64>) -> 
     if status.is_success() {
         Ok(SubmitOutcome::Accepted(body))
     } else if status.is_client_error() {
-        let reason = body["error"].as_str().unwrap_or("no reason given").to_string();
+        let reason = body["error"]
+            .as_str()
+            .unwrap_or("no reason given")
+            .to_string();
         Ok(SubmitOutcome::Refused(status.as_u16(), reason))
     } else {
-        anyhow::bail!("the hub answered {status}: {}", body["error"].as_str().unwrap_or(""))
+        anyhow::bail!(
+            "the hub answered {status}: {}",
+            body["error"].as_str().unwrap_or("")
+        )
     }
 }

@@ -29,7 +29,11 @@ pub fn snapshot(path: &Path) -> Result<SuiteSnapshot, String> {
         ));
     }
     let loaded = samsvar_suite::load(path).map_err(|e| {
-        format!("the suite at {} does not load (run `samsvar suites lint {}`): {e}", path.display(), path.display())
+        format!(
+            "the suite at {} does not load (run `samsvar suites lint {}`): {e}",
+            path.display(),
+            path.display()
+        )
     })?;
     let suite = &loaded.suite;
     let archive = archive::pack_dir(path, "")

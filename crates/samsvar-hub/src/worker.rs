@@ -51,14 +51,27 @@ impl WorkerConfig {
 
 fn default_name() -> String {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "worker".into());
-    format!("{host}-{}-{}", std::process::id(), &crate::auth::random_secret()[..6])
+    format!(
+        "{host}-{}-{}",
+        std::process::id(),
+        &crate::auth::random_secret()[..6]
+    )
 }
 
 /// Runs until `shutdown` turns true (or, with `drain_and_exit`, the queue is empty).
-pub async fn run_worker(db: Db, cfg: WorkerConfig, mut shutdown: watch::Receiver<bool>) -> HubResult<()> {
+pub async fn run_worker(
+    db: Db,
+    cfg: WorkerConfig,
+    mut shutdown: watch::Receiver<bool>,
+) -> HubResult<()> {
     let key = evidence_adapter::ensure_signing_key(&cfg.sign_key).map_err(HubError::internal)?;
-    db.add_signing_key(None, &key.kid, &key.pem, &format!("hub worker key ({})", cfg.name))
-        .await?;
+    db.add_signing_key(
+        None,
+        &key.kid,
+        &key.pem,
+        &format!("hub worker key ({})", cfg.name),
+    )
+    .await?;
     std::fs::create_dir_all(&cfg.work_dir)?;
     tracing::info!(worker = %cfg.name, kid = %key.kid, "worker started");
     loop {
@@ -129,7 +142,8 @@ async fn recover_one(db: &Db, cfg: &WorkerConfig, orphan: &Orphan) -> HubResult<
             let bytes = archive::pack_dir(&run_dir, "")?;
             let digest = archive::sha256_hex(&bytes);
             db.put_blob(&digest, &bytes).await?;
-            db.attach_attempt_bundle(orphan.id, orphan.attempt, &digest).await?;
+            db.attach_attempt_bundle(orphan.id, orphan.attempt, &digest)
+                .await?;
         }
     }
     Ok(())
@@ -174,12 +188,20 @@ async fn execute_claimed(db: &Db, cfg: &WorkerConfig, key: &PublicKey, run: Run)
     })
     .await?;
     if !db.finish_run(run.id, Some(&cfg.name), &result).await? {
-        tracing::warn!(run = run.id, "the run was taken back while it ran; its result is kept as an attempt only");
+        tracing::warn!(
+            run = run.id,
+            "the run was taken back while it ran; its result is kept as an attempt only"
+        );
     }
     Ok(())
 }
 
-fn spawn_heartbeat(db: Db, run_id: i64, worker: String, lease: Duration) -> tokio::task::JoinHandle<()> {
+fn spawn_heartbeat(
+    db: Db,
+    run_id: i64,
+    worker: String,
+    lease: Duration,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let every = lease / 3;
         let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(30_000);
@@ -210,11 +232,16 @@ fn describe(execution: &Execution, timeout: Duration) -> String {
     }
 }
 
-async fn run_one(db: &Db, cfg: &WorkerConfig, key: &PublicKey, run: &Run) -> Result<(RunResult, Execution), String> {
+async fn run_one(
+    db: &Db,
+    cfg: &WorkerConfig,
+    key: &PublicKey,
+    run: &Run,
+) -> Result<(RunResult, Execution), String> {
     let suite = db.suite(run.suite_ref).await.map_err(|e| e.to_string())?;
     let suite_dir = unpack_suite(db, &cfg.work_dir, &suite.archive_digest).await?;
-    let targets: BTreeMap<String, String> =
-        serde_json::from_str(&run.targets).map_err(|e| format!("the run's targets are unreadable: {e}"))?;
+    let targets: BTreeMap<String, String> = serde_json::from_str(&run.targets)
+        .map_err(|e| format!("the run's targets are unreadable: {e}"))?;
     let sim_defects: Vec<String> = serde_json::from_str(&run.sim_defects).unwrap_or_default();
     let config = cfg
         .secrets_dir
@@ -247,12 +274,19 @@ async fn run_one(db: &Db, cfg: &WorkerConfig, key: &PublicKey, run: &Run) -> Res
     if execution.timed_out {
         result.reason = Some(describe(&execution, cfg.run_timeout));
     } else if execution.exit_code != Some(0) && execution.exit_code != Some(1) {
-        result.reason = Some(format!("samsvar could not run the suite: {}", execution.stderr_tail));
+        result.reason = Some(format!(
+            "samsvar could not run the suite: {}",
+            execution.stderr_tail
+        ));
     }
     if let Some(bundle) = &execution.bundle_dir {
-        let verdict = evidence_adapter::verify_with_keys(bundle, std::slice::from_ref(key), "the worker's");
+        let verdict =
+            evidence_adapter::verify_with_keys(bundle, std::slice::from_ref(key), "the worker's");
         if !verdict.accepted {
-            return Err(format!("the run's own bundle does not verify: {}", verdict.reason));
+            return Err(format!(
+                "the run's own bundle does not verify: {}",
+                verdict.reason
+            ));
         }
         store_bundle(db, bundle, &verdict, &mut result).await?;
     }
@@ -271,9 +305,12 @@ pub async fn store_bundle(
     result: &mut RunResult,
 ) -> Result<(), String> {
     let summary = evidence_adapter::summarize(bundle)?;
-    let bytes = archive::pack_dir(bundle, "").map_err(|e| format!("failed to pack the bundle: {e}"))?;
+    let bytes =
+        archive::pack_dir(bundle, "").map_err(|e| format!("failed to pack the bundle: {e}"))?;
     let digest = archive::sha256_hex(&bytes);
-    db.put_blob(&digest, &bytes).await.map_err(|e| e.to_string())?;
+    db.put_blob(&digest, &bytes)
+        .await
+        .map_err(|e| e.to_string())?;
     result.bundle_digest = Some(digest);
     result.evidence_run_id = Some(summary.run_id.clone());
     result.outcome = Some(summary.outcome.clone());
@@ -295,7 +332,10 @@ async fn unpack_suite(db: &Db, work_dir: &Path, digest: &str) -> Result<PathBuf,
     if dir.is_dir() {
         return Ok(dir);
     }
-    let bytes = db.blob(digest).await.map_err(|e| format!("suite snapshot {digest}: {e}"))?;
+    let bytes = db
+        .blob(digest)
+        .await
+        .map_err(|e| format!("suite snapshot {digest}: {e}"))?;
     let parent = work_dir.join("suites");
     std::fs::create_dir_all(&parent).map_err(|e| e.to_string())?;
     let staging = tempfile::tempdir_in(&parent).map_err(|e| e.to_string())?;

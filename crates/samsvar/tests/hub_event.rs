@@ -9,7 +9,9 @@
 
 mod hub_support;
 
-use hub_support::{Api, Browser, HubProc, WorkerProc, add_user, postgres, repo_testsuites, samsvar};
+use hub_support::{
+    Api, Browser, HubProc, WorkerProc, add_user, postgres, repo_testsuites, samsvar,
+};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -39,19 +41,42 @@ use hub_support::EventIds;
 
 /// `samsvar run` + `samsvar keygen` as vendor A would on its own machine.
 fn self_test(work: &Path, key: Option<&Path>) -> PathBuf {
-    let out = work.join(format!("reports-{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()));
+    let out = work.join(format!(
+        "reports-{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
     let mut cmd = samsvar();
-    cmd.arg("run").arg(repo_testsuites().join("fhir-rest-basics")).args(["--target", "sim", "--format", "json", "--out"]).arg(&out);
+    cmd.arg("run")
+        .arg(repo_testsuites().join("fhir-rest-basics"))
+        .args(["--target", "sim", "--format", "json", "--out"])
+        .arg(&out);
     if let Some(key) = key {
         cmd.arg("--sign-key").arg(key);
     }
     let status = cmd.output().unwrap();
-    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
-    std::fs::read_dir(&out).unwrap().next().unwrap().unwrap().path()
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    std::fs::read_dir(&out)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
 }
 
 fn keygen(path: &Path) {
-    let out = samsvar().arg("keygen").arg("--out").arg(path).output().unwrap();
+    let out = samsvar()
+        .arg("keygen")
+        .arg("--out")
+        .arg(path)
+        .output()
+        .unwrap();
     assert!(out.status.success());
 }
 
@@ -59,12 +84,23 @@ fn submit(hub: &str, token: &str, dir: &Path, system: i64) -> (i32, String) {
     let out = samsvar()
         .args(["hub", "submit"])
         .arg(dir)
-        .args(["--hub", hub, "--token", token, "--system", &system.to_string()])
+        .args([
+            "--hub",
+            hub,
+            "--token",
+            token,
+            "--system",
+            &system.to_string(),
+        ])
         .output()
         .unwrap();
     (
         out.status.code().unwrap_or(-1),
-        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
     )
 }
 
@@ -73,7 +109,12 @@ pub async fn drive_event(hub: &str, db: &str, work: &Path, suites: &Path) -> Eve
     let organiser = Api::login(hub, "olga@event.example.org").await;
 
     // The organiser: event, suites in play and the actors they apply to, organisations, accounts.
-    let event = organiser.ok("/api/v1/events", json!({ "name": "Projectathon Oslo", "description": "FHIR and XDS.b" })).await["id"]
+    let event = organiser
+        .ok(
+            "/api/v1/events",
+            json!({ "name": "Projectathon Oslo", "description": "FHIR and XDS.b" }),
+        )
+        .await["id"]
         .as_i64()
         .unwrap();
     let fhir_suite = organiser
@@ -85,11 +126,31 @@ pub async fn drive_event(hub: &str, db: &str, work: &Path, suites: &Path) -> Eve
         .ok(&format!("/api/v1/events/{event}/suites"), json!({ "path": "xds-b", "applies_to": [{ "profile": "IHE XDS.b", "actor": "Document Repository" }] }))
         .await;
     let (status, refused) = organiser
-        .post(&format!("/api/v1/events/{event}/suites"), json!({ "path": "../etc", "applies_to": [{ "profile": "x", "actor": "y" }] }))
+        .post(
+            &format!("/api/v1/events/{event}/suites"),
+            json!({ "path": "../etc", "applies_to": [{ "profile": "x", "actor": "y" }] }),
+        )
         .await;
-    assert_eq!(status, 400, "suite paths stay inside the suites folder: {refused}");
-    let org_a = organiser.ok("/api/v1/organisations", json!({ "name": "Nordlys Health AS", "address": "Storgata 1, Oslo" })).await["id"].as_i64().unwrap();
-    let org_b = organiser.ok("/api/v1/organisations", json!({ "name": "Fjord Journal AB", "address": "Kungsgatan 2, Göteborg" })).await["id"].as_i64().unwrap();
+    assert_eq!(
+        status, 400,
+        "suite paths stay inside the suites folder: {refused}"
+    );
+    let org_a = organiser
+        .ok(
+            "/api/v1/organisations",
+            json!({ "name": "Nordlys Health AS", "address": "Storgata 1, Oslo" }),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let org_b = organiser
+        .ok(
+            "/api/v1/organisations",
+            json!({ "name": "Fjord Journal AB", "address": "Kungsgatan 2, Göteborg" }),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
     for (email, role, org) in [
         ("ada@nordlys.example.org", "vendor", Some(org_a)),
         ("bo@fjord.example.org", "vendor", Some(org_b)),
@@ -109,8 +170,16 @@ pub async fn drive_event(hub: &str, db: &str, work: &Path, suites: &Path) -> Eve
     let (status, secret) = vendor_a
         .post("/api/v1/systems", json!({ "event_id": event, "name": "Nordlys EHR", "version": "7.3.0", "endpoints": { "fhir": "https://user:pw@ehr.example.org/fhir" }, "claims": [{ "profile": "FHIR R4 REST", "actor": "Server" }] }))
         .await;
-    assert_eq!(status, 400, "credentials in endpoint URLs are refused: {secret}");
-    assert!(secret["error"].as_str().unwrap().contains("never stores run secrets"));
+    assert_eq!(
+        status, 400,
+        "credentials in endpoint URLs are refused: {secret}"
+    );
+    assert!(
+        secret["error"]
+            .as_str()
+            .unwrap()
+            .contains("never stores run secrets")
+    );
     let system_a = vendor_a
         .ok("/api/v1/systems", json!({ "event_id": event, "name": "Nordlys EHR", "version": "7.3.0", "reference": "NORDLYS-EHR-730", "endpoints": { "fhir": "sim", "xds-repository": "sim", "xds-registry": "sim" }, "claims": [{ "profile": "FHIR R4 REST", "actor": "Server" }, { "profile": "IHE XDS.b", "actor": "Document Repository" }] }))
         .await["id"]
@@ -123,43 +192,108 @@ pub async fn drive_event(hub: &str, db: &str, work: &Path, suites: &Path) -> Eve
         .unwrap();
 
     // Runs: A queues all that apply (two suites); B waits for its verdict like a CI job.
-    let queued = vendor_a.ok("/api/v1/runs", json!({ "system_id": system_a, "suites": "all" })).await;
-    let a_ids: Vec<i64> = queued["runs"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+    let queued = vendor_a
+        .ok(
+            "/api/v1/runs",
+            json!({ "system_id": system_a, "suites": "all" }),
+        )
+        .await;
+    let a_ids: Vec<i64> = queued["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
     assert_eq!(a_ids.len(), 2, "both suites apply to A: {queued}");
-    let waited = vendor_b.ok("/api/v1/runs?wait=240", json!({ "system_id": system_b, "suites": [fhir_suite] })).await;
+    let waited = vendor_b
+        .ok(
+            "/api/v1/runs?wait=240",
+            json!({ "system_id": system_b, "suites": [fhir_suite] }),
+        )
+        .await;
     assert_eq!(waited["finished"], true, "{waited}");
-    assert_eq!(waited["exit_code"], 1, "B's defect fails a required test: {waited}");
+    assert_eq!(
+        waited["exit_code"], 1,
+        "B's defect fails a required test: {waited}"
+    );
     assert_eq!(waited["runs"][0]["state"], "failed");
     let run_b = waited["runs"][0]["id"].as_i64().unwrap();
-    let runs_a = vendor_a.wait_finished(&a_ids, Duration::from_secs(240)).await;
+    let runs_a = vendor_a
+        .wait_finished(&a_ids, Duration::from_secs(240))
+        .await;
     for run in &runs_a {
-        assert_eq!(run["run"]["state"], "passed", "A passes against the simulator: {}", run["run"]);
+        assert_eq!(
+            run["run"]["state"], "passed",
+            "A passes against the simulator: {}",
+            run["run"]
+        );
         assert_eq!(run["run"]["simulated"], 1);
-        assert!(run["run"]["bundle_digest"].as_str().is_some_and(|d| d.len() == 64));
+        assert!(
+            run["run"]["bundle_digest"]
+                .as_str()
+                .is_some_and(|d| d.len() == 64)
+        );
         assert!(run["summary"]["total"].as_i64().unwrap() > 0);
     }
-    let run_a = runs_a.iter().find(|r| r["suite"]["suite_id"] == "fhir-rest-basics").unwrap()["run"]["id"].as_i64().unwrap();
+    let run_a = runs_a
+        .iter()
+        .find(|r| r["suite"]["suite_id"] == "fhir-rest-basics")
+        .unwrap()["run"]["id"]
+        .as_i64()
+        .unwrap();
 
     // Vendor A's self-test bundles: signed with a registered key (accepted), tampered,
     // unsigned and signed by an unregistered key (each refused with the reason).
     let key = work.join("nordlys.pem");
     keygen(&key);
     let public = std::fs::read_to_string(work.join("nordlys.pub.pem")).unwrap();
-    let kid = vendor_a.ok("/api/v1/keys", json!({ "pem": public, "label": "Nordlys CI" })).await["kid"].as_str().unwrap().to_string();
+    let kid = vendor_a
+        .ok(
+            "/api/v1/keys",
+            json!({ "pem": public, "label": "Nordlys CI" }),
+        )
+        .await["kid"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let bundle = self_test(work, Some(&key));
     let (code, said) = submit(hub, &vendor_a.token, &bundle, system_a);
-    assert_eq!(code, 0, "a signed bundle with a registered key is accepted: {said}");
+    assert_eq!(
+        code, 0,
+        "a signed bundle with a registered key is accepted: {said}"
+    );
     assert!(said.contains("VERIFIED"), "{said}");
-    let (_, uploads) = vendor_a.get(&format!("/api/v1/runs?system={system_a}")).await;
-    let upload_a = uploads.as_array().unwrap().iter().find(|r| r["source"] == "upload").unwrap()["id"].as_i64().unwrap();
+    let (_, uploads) = vendor_a
+        .get(&format!("/api/v1/runs?system={system_a}"))
+        .await;
+    let upload_a = uploads
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["source"] == "upload")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
 
     let tampered = work.join("tampered");
     copy_dir(&bundle, &tampered);
-    let exchange = std::fs::read_dir(tampered.join("exchanges")).unwrap().next().unwrap().unwrap().path();
-    std::fs::write(&exchange, b"{\"resourceType\":\"Patient\",\"id\":\"forged\"}").unwrap();
+    let exchange = std::fs::read_dir(tampered.join("exchanges"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::write(
+        &exchange,
+        b"{\"resourceType\":\"Patient\",\"id\":\"forged\"}",
+    )
+    .unwrap();
     let (code, said) = submit(hub, &vendor_a.token, &tampered, system_a);
     assert_eq!(code, 1, "a tampered bundle is refused: {said}");
-    assert!(said.contains("CHANGED") && said.contains("exchanges/"), "the reason names the file: {said}");
+    assert!(
+        said.contains("CHANGED") && said.contains("exchanges/"),
+        "the reason names the file: {said}"
+    );
 
     let unsigned = self_test(work, None);
     let (code, said) = submit(hub, &vendor_a.token, &unsigned, system_a);
@@ -172,45 +306,102 @@ pub async fn drive_event(hub: &str, db: &str, work: &Path, suites: &Path) -> Eve
     let (code, said) = submit(hub, &vendor_a.token, &foreign, system_a);
     assert_eq!(code, 1, "{said}");
     assert!(said.contains("SIGNED BY AN UNKNOWN KEY"), "{said}");
-    assert!(!said.contains(&kid), "the foreign kid is not the registered one");
+    assert!(
+        !said.contains(&kid),
+        "the foreign kid is not the registered one"
+    );
 
     // The monitor overrides B's verdict with a reason; a reason is required; a vendor may not.
-    let (status, _) = monitor.post(&format!("/api/v1/runs/{run_b}/reviews"), json!({ "kind": "override", "to_state": "passed", "text": "" })).await;
+    let (status, _) = monitor
+        .post(
+            &format!("/api/v1/runs/{run_b}/reviews"),
+            json!({ "kind": "override", "to_state": "passed", "text": "" }),
+        )
+        .await;
     assert_eq!(status, 400, "an override needs a reason");
-    let (status, _) = vendor_b.post(&format!("/api/v1/runs/{run_b}/reviews"), json!({ "kind": "override", "to_state": "passed", "text": "we disagree" })).await;
+    let (status, _) = vendor_b
+        .post(
+            &format!("/api/v1/runs/{run_b}/reviews"),
+            json!({ "kind": "override", "to_state": "passed", "text": "we disagree" }),
+        )
+        .await;
     assert_eq!(status, 403, "a vendor cannot override a verdict");
     monitor
         .ok(&format!("/api/v1/runs/{run_b}/reviews"), json!({ "kind": "override", "to_state": "passed", "text": "ETag is optional at this event (organiser's ruling 3)" }))
         .await;
-    monitor.ok(&format!("/api/v1/runs/{run_a}/reviews"), json!({ "kind": "signoff", "text": "checked" })).await;
+    monitor
+        .ok(
+            &format!("/api/v1/runs/{run_a}/reviews"),
+            json!({ "kind": "signoff", "text": "checked" }),
+        )
+        .await;
     let (_, view_b) = monitor.get(&format!("/api/v1/runs/{run_b}")).await;
-    assert_eq!(view_b["run"]["state"], "failed", "the recorded verdict stays");
+    assert_eq!(
+        view_b["run"]["state"], "failed",
+        "the recorded verdict stays"
+    );
     assert_eq!(view_b["run"]["override_state"], "passed");
     let history = view_b["reviews"].as_array().unwrap();
     assert_eq!(history.len(), 1);
     assert_eq!(history[0]["from_state"], "failed");
     assert!(history[0]["text"].as_str().unwrap().contains("ruling 3"));
     let (_, worklist) = monitor.get("/api/v1/worklist").await;
-    assert!(worklist.as_array().unwrap().iter().all(|r| r["id"] != run_a), "signed-off runs leave the worklist");
+    assert!(
+        worklist
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["id"] != run_a),
+        "signed-off runs leave the worklist"
+    );
 
     // Scoreboard: A verified (FHIR, signed off) and pass (XDS), B pass after the override.
-    let (_, board) = organiser.get(&format!("/api/v1/events/{event}/scoreboard")).await;
+    let (_, board) = organiser
+        .get(&format!("/api/v1/events/{event}/scoreboard"))
+        .await;
     let cell = |system: i64, profile: &str| -> String {
         let columns = board["columns"].as_array().unwrap();
-        let col = columns.iter().position(|c| c["profile"] == profile).unwrap();
-        let row = board["rows"].as_array().unwrap().iter().find(|r| r["system_id"] == system).unwrap();
+        let col = columns
+            .iter()
+            .position(|c| c["profile"] == profile)
+            .unwrap();
+        let row = board["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["system_id"] == system)
+            .unwrap();
         row["cells"][col]["status"].as_str().unwrap().to_string()
     };
-    assert_eq!(cell(system_a, "FHIR R4 REST"), "pass", "A's newest FHIR run is the upload, not signed off");
+    assert_eq!(
+        cell(system_a, "FHIR R4 REST"),
+        "pass",
+        "A's newest FHIR run is the upload, not signed off"
+    );
     assert_eq!(cell(system_a, "IHE XDS.b"), "pass");
     assert_eq!(cell(system_b, "FHIR R4 REST"), "pass");
     assert_eq!(cell(system_b, "IHE XDS.b"), "not-claimed");
-    let csv = organiser.get_bytes(&format!("/api/v1/events/{event}/scoreboard?format=csv")).await.1;
+    let csv = organiser
+        .get_bytes(&format!("/api/v1/events/{event}/scoreboard?format=csv"))
+        .await
+        .1;
     let csv = String::from_utf8(csv).unwrap();
     assert!(csv.starts_with("organisation,system,version,"), "{csv}");
-    assert!(csv.contains("Fjord Journal AB,Fjord Journal,2.0,pass"), "{csv}");
-    let (_, matrix) = organiser.get(&format!("/api/v1/events/{event}/matrix")).await;
-    assert!(matrix["rows"].as_array().unwrap().iter().any(|r| r[0] == "FHIR-R4:http#read"), "{matrix}");
+    assert!(
+        csv.contains("Fjord Journal AB,Fjord Journal,2.0,pass"),
+        "{csv}"
+    );
+    let (_, matrix) = organiser
+        .get(&format!("/api/v1/events/{event}/matrix"))
+        .await;
+    assert!(
+        matrix["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r[0] == "FHIR-R4:http#read"),
+        "{matrix}"
+    );
 
     // A new version of a suite makes the results stale.
     let suite_file = suites.join("xds-b/suite.yaml");
@@ -221,10 +412,20 @@ pub async fn drive_event(hub: &str, db: &str, work: &Path, suites: &Path) -> Eve
     organiser
         .ok(&format!("/api/v1/events/{event}/suites"), json!({ "path": "xds-b", "applies_to": [{ "profile": "IHE XDS.b", "actor": "Document Repository" }] }))
         .await;
-    let (_, board) = organiser.get(&format!("/api/v1/events/{event}/scoreboard")).await;
+    let (_, board) = organiser
+        .get(&format!("/api/v1/events/{event}/scoreboard"))
+        .await;
     let columns = board["columns"].as_array().unwrap();
-    let xds = columns.iter().position(|c| c["profile"] == "IHE XDS.b").unwrap();
-    let row_a = board["rows"].as_array().unwrap().iter().find(|r| r["system_id"] == system_a).unwrap();
+    let xds = columns
+        .iter()
+        .position(|c| c["profile"] == "IHE XDS.b")
+        .unwrap();
+    let row_a = board["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["system_id"] == system_a)
+        .unwrap();
     assert_eq!(row_a["cells"][xds]["status"], "stale", "{row_a}");
 
     // Vendor A: submit for review; the authority verifies and downloads.
@@ -235,21 +436,56 @@ pub async fn drive_event(hub: &str, db: &str, work: &Path, suites: &Path) -> Eve
         .unwrap();
     let (status, _) = authority.get(&format!("/api/v1/dossiers/{dossier}")).await;
     assert_eq!(status, 404, "a draft is the vendor's own");
-    vendor_a.ok(&format!("/api/v1/dossiers/{dossier}/submit"), json!({})).await;
+    vendor_a
+        .ok(&format!("/api/v1/dossiers/{dossier}/submit"), json!({}))
+        .await;
     let (_, listed) = authority.get("/api/v1/dossiers").await;
-    assert!(listed.as_array().unwrap().iter().any(|d| d["id"] == dossier));
-    let verified = authority.ok(&format!("/api/v1/dossiers/{dossier}/verify"), json!({})).await;
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["id"] == dossier)
+    );
+    let verified = authority
+        .ok(&format!("/api/v1/dossiers/{dossier}/verify"), json!({}))
+        .await;
     assert_eq!(verified["verified"], true, "{verified}");
     assert_eq!(verified["bundles"].as_array().unwrap().len(), 2);
-    authority.ok(&format!("/api/v1/dossiers/{dossier}/notes"), json!({ "text": "Simulated runs noted; ask for a run against the product." })).await;
+    authority
+        .ok(
+            &format!("/api/v1/dossiers/{dossier}/notes"),
+            json!({ "text": "Simulated runs noted; ask for a run against the product." }),
+        )
+        .await;
     let (_, view) = authority.get(&format!("/api/v1/dossiers/{dossier}")).await;
-    assert!(view["declaration_draft"].as_str().unwrap().contains("THIS IS NOT A DECLARATION OF CONFORMITY"), "simulated runs never yield a declaration");
-    assert!(view["content"]["not_conformity_because"].to_string().contains("SIMULATED"));
-    let (status, archive) = authority.get_bytes(&format!("/api/v1/dossiers/{dossier}/archive")).await;
+    assert!(
+        view["declaration_draft"]
+            .as_str()
+            .unwrap()
+            .contains("THIS IS NOT A DECLARATION OF CONFORMITY"),
+        "simulated runs never yield a declaration"
+    );
+    assert!(
+        view["content"]["not_conformity_because"]
+            .to_string()
+            .contains("SIMULATED")
+    );
+    let (status, archive) = authority
+        .get_bytes(&format!("/api/v1/dossiers/{dossier}/archive"))
+        .await;
     assert_eq!(status, 200);
     verify_offline(&archive, dossier, work);
 
-    EventIds { event, system_a, system_b, run_a, run_b, upload_a, dossier }
+    EventIds {
+        event,
+        system_a,
+        system_b,
+        run_a,
+        run_b,
+        upload_a,
+        dossier,
+    }
 }
 
 /// Unpacks the dossier archive and runs `samsvar verify` on every bundle with the key the
@@ -257,19 +493,30 @@ pub async fn drive_event(hub: &str, db: &str, work: &Path, suites: &Path) -> Eve
 fn verify_offline(archive: &[u8], dossier: i64, work: &Path) {
     let dest = work.join(format!("offline-{dossier}"));
     std::fs::create_dir_all(&dest).unwrap();
-    tar::Archive::new(flate2::read::GzDecoder::new(archive)).unpack(&dest).unwrap();
+    tar::Archive::new(flate2::read::GzDecoder::new(archive))
+        .unpack(&dest)
+        .unwrap();
     let root = dest.join(format!("dossier-{dossier}"));
     let readme = std::fs::read_to_string(root.join("README.txt")).unwrap();
-    let commands: Vec<&str> = readme.lines().map(str::trim).filter(|l| l.starts_with("samsvar verify ")).collect();
+    let commands: Vec<&str> = readme
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("samsvar verify "))
+        .collect();
     assert_eq!(commands.len(), 2, "{readme}");
     for command in commands {
         let args: Vec<&str> = command.split_whitespace().skip(1).collect();
         let out = samsvar().current_dir(&root).args(&args).output().unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "offline `{command}` failed: {text}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "offline `{command}` failed: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(text.contains("VERIFIED"), "{text}");
     }
-    let manifest: Value = serde_json::from_slice(&std::fs::read(root.join("dossier.json")).unwrap()).unwrap();
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(root.join("dossier.json")).unwrap()).unwrap();
     for file in manifest["files"].as_array().unwrap() {
         let bytes = std::fs::read(root.join(file["path"].as_str().unwrap())).unwrap();
         let digest = hex_sha256(&bytes);
@@ -298,22 +545,50 @@ pub async fn check_boundaries(hub: &str, ids: &EventIds) {
         assert_eq!(status, 404, "vendor B GET {path}: {body}");
     }
     for (path, body) in [
-        ("/api/v1/runs".to_string(), json!({ "system_id": ids.system_a, "suites": "all" })),
-        (format!("/api/v1/runs/{}/reviews", ids.run_a), json!({ "kind": "comment", "text": "hi" })),
-        ("/api/v1/dossiers".to_string(), json!({ "system_id": ids.system_a, "title": "x", "runs": [ids.run_a] })),
-        (format!("/api/v1/dossiers/{}/submit", ids.dossier), json!({})),
+        (
+            "/api/v1/runs".to_string(),
+            json!({ "system_id": ids.system_a, "suites": "all" }),
+        ),
+        (
+            format!("/api/v1/runs/{}/reviews", ids.run_a),
+            json!({ "kind": "comment", "text": "hi" }),
+        ),
+        (
+            "/api/v1/dossiers".to_string(),
+            json!({ "system_id": ids.system_a, "title": "x", "runs": [ids.run_a] }),
+        ),
+        (
+            format!("/api/v1/dossiers/{}/submit", ids.dossier),
+            json!({}),
+        ),
     ] {
         let (status, reply) = vendor_b.post(&path, body).await;
         assert_eq!(status, 404, "vendor B POST {path}: {reply}");
     }
-    let (status, _) = vendor_b.post("/api/v1/events", json!({ "name": "mine" })).await;
+    let (status, _) = vendor_b
+        .post("/api/v1/events", json!({ "name": "mine" }))
+        .await;
     assert_eq!(status, 403, "a vendor cannot create events");
     let (_, runs) = vendor_b.get("/api/v1/runs").await;
-    assert!(runs.as_array().unwrap().iter().all(|r| r["system_id"] == ids.system_b), "only B's runs: {runs}");
-    let (_, systems) = vendor_b.get(&format!("/api/v1/systems?event={}", ids.event)).await;
+    assert!(
+        runs.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["system_id"] == ids.system_b),
+        "only B's runs: {runs}"
+    );
+    let (_, systems) = vendor_b
+        .get(&format!("/api/v1/systems?event={}", ids.event))
+        .await;
     assert_eq!(systems.as_array().unwrap().len(), 1);
-    let (_, board) = vendor_b.get(&format!("/api/v1/events/{}/scoreboard", ids.event)).await;
-    assert_eq!(board["rows"].as_array().unwrap().len(), 1, "B's scoreboard shows B only");
+    let (_, board) = vendor_b
+        .get(&format!("/api/v1/events/{}/scoreboard", ids.event))
+        .await;
+    assert_eq!(
+        board["rows"].as_array().unwrap().len(),
+        1,
+        "B's scoreboard shows B only"
+    );
     // Upload into A's system: not found, before any verification.
     let res = vendor_b
         .http
@@ -323,37 +598,96 @@ pub async fn check_boundaries(hub: &str, ids: &EventIds) {
         .send()
         .await
         .unwrap();
-    assert!(matches!(res.status().as_u16(), 404 | 422), "{}", res.status());
+    assert!(
+        matches!(res.status().as_u16(), 404 | 422),
+        "{}",
+        res.status()
+    );
 
     // Pages: B's browser gets 404 for A's system, run and dossier.
     let browser = Browser::login(hub, "bo@fjord.example.org").await;
-    for path in [format!("/systems/{}", ids.system_a), format!("/runs/{}", ids.run_a), format!("/dossiers/{}", ids.dossier), format!("/runs/{}/bundle.tar.gz", ids.run_a)] {
+    for path in [
+        format!("/systems/{}", ids.system_a),
+        format!("/runs/{}", ids.run_a),
+        format!("/dossiers/{}", ids.dossier),
+        format!("/runs/{}/bundle.tar.gz", ids.run_a),
+    ] {
         assert_eq!(browser.page(&path).await.0, 404, "page {path}");
     }
-    let (status, _) = browser.submit(&format!("/runs/{}/review", ids.run_b), &[("kind", "override"), ("to_state", "failed"), ("text", "no")], true).await;
-    assert_eq!(status, 403, "a vendor cannot override, not even its own run");
+    let (status, _) = browser
+        .submit(
+            &format!("/runs/{}/review", ids.run_b),
+            &[("kind", "override"), ("to_state", "failed"), ("text", "no")],
+            true,
+        )
+        .await;
+    assert_eq!(
+        status, 403,
+        "a vendor cannot override, not even its own run"
+    );
 
     // Anonymous: the sign-in page and health only.
     let anon = hub_support::no_redirects();
-    for path in ["/", "/events", &format!("/events/{}/scoreboard", ids.event), &format!("/runs/{}", ids.run_a), "/dossiers", "/no-such-page"] {
+    for path in [
+        "/",
+        "/events",
+        &format!("/events/{}/scoreboard", ids.event),
+        &format!("/runs/{}", ids.run_a),
+        "/dossiers",
+        "/no-such-page",
+    ] {
         let res = anon.get(format!("{hub}{path}")).send().await.unwrap();
         assert_eq!(res.status(), 303, "anonymous {path}");
         assert_eq!(res.headers()["location"], "/login");
     }
-    for path in ["/api/v1/runs", "/api/v1/events", &format!("/api/v1/dossiers/{}", ids.dossier)] {
-        assert_eq!(anon.get(format!("{hub}{path}")).send().await.unwrap().status(), 401, "anonymous {path}");
+    for path in [
+        "/api/v1/runs",
+        "/api/v1/events",
+        &format!("/api/v1/dossiers/{}", ids.dossier),
+    ] {
+        assert_eq!(
+            anon.get(format!("{hub}{path}"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            401,
+            "anonymous {path}"
+        );
     }
-    let bad_token = anon.get(format!("{hub}/api/v1/runs")).bearer_auth("svh_guess").send().await.unwrap();
+    let bad_token = anon
+        .get(format!("{hub}/api/v1/runs"))
+        .bearer_auth("svh_guess")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bad_token.status(), 401);
-    assert_eq!(anon.get(format!("{hub}/api/v1/health")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        anon.get(format!("{hub}/api/v1/health"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 
     // CSRF: a form without the token (or with another session's) is refused.
     let organiser = Browser::login(hub, "olga@event.example.org").await;
-    let (status, _) = organiser.submit("/events", &[("name", "Forged event")], false).await;
+    let (status, _) = organiser
+        .submit("/events", &[("name", "Forged event")], false)
+        .await;
     assert_eq!(status, 403, "missing CSRF token");
-    let (status, _) = organiser.submit("/events", &[("name", "Forged event"), ("csrf", browser.csrf.as_str())], false).await;
+    let (status, _) = organiser
+        .submit(
+            "/events",
+            &[("name", "Forged event"), ("csrf", browser.csrf.as_str())],
+            false,
+        )
+        .await;
     assert_eq!(status, 403, "another session's CSRF token");
-    let (status, location) = organiser.submit("/events", &[("name", "Real event")], true).await;
+    let (status, location) = organiser
+        .submit("/events", &[("name", "Real event")], true)
+        .await;
     assert_eq!(status, 303, "with the token the form works: {location}");
     let api_with_cookie = hub_support::no_redirects()
         .post(format!("{hub}/api/v1/events"))
@@ -362,7 +696,11 @@ pub async fn check_boundaries(hub: &str, ids: &EventIds) {
         .send()
         .await
         .unwrap();
-    assert_eq!(api_with_cookie.status(), 403, "API writes with a session cookie need X-CSRF-Token");
+    assert_eq!(
+        api_with_cookie.status(),
+        403,
+        "API writes with a session cookie need X-CSRF-Token"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -393,7 +731,9 @@ async fn a_whole_event_on_postgresql_with_two_workers() {
     check_boundaries(&hub.url, &ids).await;
     // Both workers registered their keys; the web process ran nothing itself.
     let organiser = Api::login(&hub.url, "olga@event.example.org").await;
-    let (_, runs) = organiser.get(&format!("/api/v1/runs?event={}", ids.event)).await;
+    let (_, runs) = organiser
+        .get(&format!("/api/v1/runs?event={}", ids.event))
+        .await;
     let workers: std::collections::BTreeSet<String> = runs
         .as_array()
         .unwrap()
@@ -401,7 +741,9 @@ async fn a_whole_event_on_postgresql_with_two_workers() {
         .filter(|r| r["source"] == "hub")
         .map(|r| r["worker"].as_str().unwrap_or("").to_string())
         .collect();
-    assert!(!workers.contains(""), "every hub run was claimed by a worker: {workers:?}");
+    assert!(
+        !workers.contains(""),
+        "every hub run was claimed by a worker: {workers:?}"
+    );
     hub.stop();
 }
-

@@ -11,20 +11,52 @@ use std::collections::BTreeSet;
 async fn seed(db: &Db, runs: usize) {
     let event = db.create_event("Queue", "").await.unwrap();
     let org = db.create_organisation("Org", "").await.unwrap();
-    let user = db.create_user("o@example.org", "O", "x", "organiser", None).await.unwrap();
+    let user = db
+        .create_user("o@example.org", "O", "x", "organiser", None)
+        .await
+        .unwrap();
     db.put_blob("d", b"x").await.unwrap();
     let suite = db
-        .upsert_suite(&NewSuite { event_id: event, suite_id: "s", title: "S", version: "1", digest: "d", archive_digest: "d", source_path: "s", targets: "[]" })
+        .upsert_suite(&NewSuite {
+            event_id: event,
+            suite_id: "s",
+            title: "S",
+            version: "1",
+            digest: "d",
+            archive_digest: "d",
+            source_path: "s",
+            targets: "[]",
+        })
         .await
         .unwrap();
     let system = db
-        .create_system(&NewSystem { event_id: event, org_id: org, name: "Sys", version: "1", reference: "", endpoints: "{}", sim_defects: "[]" }, &[])
+        .create_system(
+            &NewSystem {
+                event_id: event,
+                org_id: org,
+                name: "Sys",
+                version: "1",
+                reference: "",
+                endpoints: "{}",
+                sim_defects: "[]",
+            },
+            &[],
+        )
         .await
         .unwrap();
     for _ in 0..runs {
-        db.enqueue_run(&NewRun { event_id: event, system_id: system, suite_ref: suite, suite_version: "1", targets: "{}", sim_defects: "[]", queued_by: user, max_attempts: 2 })
-            .await
-            .unwrap();
+        db.enqueue_run(&NewRun {
+            event_id: event,
+            system_id: system,
+            suite_ref: suite,
+            suite_version: "1",
+            targets: "{}",
+            sim_defects: "[]",
+            queued_by: user,
+            max_attempts: 2,
+        })
+        .await
+        .unwrap();
     }
 }
 
@@ -58,7 +90,10 @@ async fn claims_are_exclusive(url: &str) {
     let second = db.recover_expired().await.unwrap();
     assert_eq!(first.len(), 60);
     assert!(second.is_empty());
-    assert!(first.iter().all(|o| o.state == "queued"), "attempts left: requeued");
+    assert!(
+        first.iter().all(|o| o.state == "queued"),
+        "attempts left: requeued"
+    );
     db.close().await;
 }
 

@@ -1,8 +1,8 @@
 //! Password hashing with argon2id (PHC string format, salt per password).
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 
 /// Hashes `password`; refuses passwords too short to be worth hashing.
 pub fn hash_password(password: &str) -> Result<String, String> {

@@ -59,13 +59,23 @@ mod tests {
     #[test]
     fn the_sixth_attempt_waits() {
         let limiter = LoginLimiter::default();
-        let keys = vec!["email:a@example.org".to_string(), "ip:127.0.0.1".to_string()];
+        let keys = vec![
+            "email:a@example.org".to_string(),
+            "ip:127.0.0.1".to_string(),
+        ];
         for _ in 0..MAX_FAILURES {
             assert!(limiter.check(&keys).is_ok());
             limiter.fail(&keys);
         }
         assert!(limiter.check(&keys).is_err());
         // Another account from another address is not affected.
-        assert!(limiter.check(&["email:b@example.org".to_string(), "ip:127.0.0.2".to_string()]).is_ok());
+        assert!(
+            limiter
+                .check(&[
+                    "email:b@example.org".to_string(),
+                    "ip:127.0.0.2".to_string()
+                ])
+                .is_ok()
+        );
     }
 }

@@ -173,7 +173,11 @@ impl Db {
     }
 
     /// A key by kid, registered by `org_id` (`None`: the hub's worker keys).
-    pub async fn signing_key(&self, org_id: Option<i64>, kid: &str) -> HubResult<Option<SigningKeyRow>> {
+    pub async fn signing_key(
+        &self,
+        org_id: Option<i64>,
+        kid: &str,
+    ) -> HubResult<Option<SigningKeyRow>> {
         let row = match org_id {
             Some(org) => {
                 sqlx::query_as("SELECT * FROM signing_keys WHERE org_id = $1 AND kid = $2")

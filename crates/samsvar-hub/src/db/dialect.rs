@@ -84,7 +84,10 @@ mod tests {
 
     #[test]
     fn urls_pick_the_dialect_and_hide_passwords() {
-        assert_eq!(Dialect::of_url("sqlite://hub.db").ok(), Some(Dialect::Sqlite));
+        assert_eq!(
+            Dialect::of_url("sqlite://hub.db").ok(),
+            Some(Dialect::Sqlite)
+        );
         assert_eq!(
             Dialect::of_url("postgres://u:p@127.0.0.1:5432/hub").ok(),
             Some(Dialect::Postgres)
@@ -94,6 +97,9 @@ mod tests {
             redact_url("postgres://u:pw@127.0.0.1:5432/hub"),
             "postgres://u:***@127.0.0.1:5432/hub"
         );
-        assert_eq!(Dialect::Sqlite.connect_url("sqlite://hub.db"), "sqlite://hub.db?mode=rwc");
+        assert_eq!(
+            Dialect::Sqlite.connect_url("sqlite://hub.db"),
+            "sqlite://hub.db?mode=rwc"
+        );
     }
 }

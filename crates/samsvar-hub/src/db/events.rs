@@ -122,10 +122,12 @@ impl Db {
     }
 
     pub async fn suites(&self, event_id: i64) -> HubResult<Vec<SuiteRow>> {
-        Ok(sqlx::query_as("SELECT * FROM suites WHERE event_id = $1 ORDER BY suite_id")
-            .bind(event_id)
-            .fetch_all(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_as("SELECT * FROM suites WHERE event_id = $1 ORDER BY suite_id")
+                .bind(event_id)
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn suite(&self, id: i64) -> HubResult<SuiteRow> {
@@ -135,7 +137,11 @@ impl Db {
             .await?)
     }
 
-    pub async fn suite_by_suite_id(&self, event_id: i64, suite_id: &str) -> HubResult<Option<SuiteRow>> {
+    pub async fn suite_by_suite_id(
+        &self,
+        event_id: i64,
+        suite_id: &str,
+    ) -> HubResult<Option<SuiteRow>> {
         Ok(
             sqlx::query_as("SELECT * FROM suites WHERE event_id = $1 AND suite_id = $2")
                 .bind(event_id)
@@ -172,19 +178,25 @@ impl Db {
         .fetch_one(&mut *tx)
         .await?;
         for c in claims {
-            sqlx::query("INSERT INTO system_actors (system_id, profile, actor) VALUES ($1, $2, $3)")
-                .bind(row.id)
-                .bind(&c.profile)
-                .bind(&c.actor)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO system_actors (system_id, profile, actor) VALUES ($1, $2, $3)",
+            )
+            .bind(row.id)
+            .bind(&c.profile)
+            .bind(&c.actor)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(row.id)
     }
 
     /// Systems of an event; of one organisation only when `org_id` is given.
-    pub async fn systems(&self, event_id: Option<i64>, org_id: Option<i64>) -> HubResult<Vec<SystemRow>> {
+    pub async fn systems(
+        &self,
+        event_id: Option<i64>,
+        org_id: Option<i64>,
+    ) -> HubResult<Vec<SystemRow>> {
         let rows = sqlx::query_as(
             "SELECT * FROM systems WHERE ($1 = 0 OR event_id = $1) AND ($2 = 0 OR org_id = $2) \
              ORDER BY name, version, id",
@@ -224,10 +236,11 @@ impl Db {
 
     /// Stores bytes under their sha256 (idempotent).
     pub async fn put_blob(&self, digest: &str, bytes: &[u8]) -> HubResult<()> {
-        let exists: Option<(String,)> = sqlx::query_as("SELECT digest FROM blobs WHERE digest = $1")
-            .bind(digest)
-            .fetch_optional(&self.pool)
-            .await?;
+        let exists: Option<(String,)> =
+            sqlx::query_as("SELECT digest FROM blobs WHERE digest = $1")
+                .bind(digest)
+                .fetch_optional(&self.pool)
+                .await?;
         if exists.is_none() {
             let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
             let result = sqlx::query("INSERT INTO blobs (digest, size, bytes) VALUES ($1, $2, $3)")

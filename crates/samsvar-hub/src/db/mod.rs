@@ -61,10 +61,12 @@ impl Db {
                 })
             });
         }
-        let pool = options
-            .connect(&url)
-            .await
-            .map_err(|e| HubError::internal(format!("failed to open the database {}: {e}", dialect.describe(&url))))?;
+        let pool = options.connect(&url).await.map_err(|e| {
+            HubError::internal(format!(
+                "failed to open the database {}: {e}",
+                dialect.describe(&url)
+            ))
+        })?;
         let migrator = match dialect {
             Dialect::Sqlite => &SQLITE_MIGRATIONS,
             Dialect::Postgres => &POSTGRES_MIGRATIONS,
@@ -94,7 +96,8 @@ pub fn format_ms(ms: i64) -> String {
     let Ok(t) = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000) else {
         return ms.to_string();
     };
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    let format =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
     t.format(&format).unwrap_or_else(|_| ms.to_string())
 }
 

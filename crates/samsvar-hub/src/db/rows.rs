@@ -142,7 +142,10 @@ impl Run {
     }
 
     pub fn is_finished(&self) -> bool {
-        matches!(self.state.as_str(), "passed" | "failed" | "error" | "interrupted")
+        matches!(
+            self.state.as_str(),
+            "passed" | "failed" | "error" | "interrupted"
+        )
     }
 }
 

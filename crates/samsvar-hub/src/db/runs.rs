@@ -126,7 +126,12 @@ impl Db {
 
     /// Records the result of a running run. With `worker`, only while that worker still
     /// holds it (a worker that lost its lease to recovery must not overwrite the retry).
-    pub async fn finish_run(&self, run_id: i64, worker: Option<&str>, r: &RunResult) -> HubResult<bool> {
+    pub async fn finish_run(
+        &self,
+        run_id: i64,
+        worker: Option<&str>,
+        r: &RunResult,
+    ) -> HubResult<bool> {
         let mut tx = self.pool.begin().await?;
         let updated = sqlx::query(
             "UPDATE runs SET state = $1, exit_code = $2, reason = $3, bundle_digest = $4, \
@@ -158,12 +163,14 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         for (requirement, outcome) in &r.requirements {
-            sqlx::query("INSERT INTO run_requirements (run_id, requirement, outcome) VALUES ($1, $2, $3)")
-                .bind(run_id)
-                .bind(requirement)
-                .bind(outcome)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO run_requirements (run_id, requirement, outcome) VALUES ($1, $2, $3)",
+            )
+            .bind(run_id)
+            .bind(requirement)
+            .bind(outcome)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(true)
@@ -207,7 +214,12 @@ impl Db {
     }
 
     /// Attaches the bundle finalized from a lost attempt's journal.
-    pub async fn attach_attempt_bundle(&self, run_id: i64, attempt: i64, digest: &str) -> HubResult<bool> {
+    pub async fn attach_attempt_bundle(
+        &self,
+        run_id: i64,
+        attempt: i64,
+        digest: &str,
+    ) -> HubResult<bool> {
         let result = sqlx::query(
             "UPDATE run_attempts SET bundle_digest = $1 WHERE run_id = $2 AND attempt = $3 AND bundle_digest IS NULL",
         )
@@ -220,10 +232,12 @@ impl Db {
     }
 
     pub async fn attempts(&self, run_id: i64) -> HubResult<Vec<RunAttempt>> {
-        Ok(sqlx::query_as("SELECT * FROM run_attempts WHERE run_id = $1 ORDER BY attempt, id")
-            .bind(run_id)
-            .fetch_all(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_as("SELECT * FROM run_attempts WHERE run_id = $1 ORDER BY attempt, id")
+                .bind(run_id)
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn run(&self, id: i64) -> HubResult<Run> {

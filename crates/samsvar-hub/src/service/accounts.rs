@@ -14,14 +14,22 @@ pub struct NewSession {
 
 impl Hub {
     /// Checks a password, rate-limited per account name and per client address.
-    pub async fn check_password(&self, email: &str, password: &str, client: &str) -> HubResult<User> {
+    pub async fn check_password(
+        &self,
+        email: &str,
+        password: &str,
+        client: &str,
+    ) -> HubResult<User> {
         let email = email.trim().to_ascii_lowercase();
         let keys = vec![format!("email:{email}"), format!("ip:{client}")];
         self.limiter.check(&keys).map_err(HubError::RateLimited)?;
         let user = self.db.user_by_email(&email).await?;
         // Verify against a dummy hash for unknown accounts too, so timing does not tell
         // which addresses have accounts.
-        let hash = user.as_ref().map(|u| u.password_hash.as_str()).unwrap_or(DUMMY_HASH);
+        let hash = user
+            .as_ref()
+            .map(|u| u.password_hash.as_str())
+            .unwrap_or(DUMMY_HASH);
         if auth::verify_password(password, hash) && user.is_some() {
             self.limiter.succeed(&keys[0]);
             user.ok_or(HubError::Unauthorized)
@@ -75,12 +83,21 @@ impl Hub {
     pub async fn create_token(&self, user_id: i64, name: &str) -> HubResult<String> {
         let token = auth::new_api_token();
         self.db
-            .create_token(user_id, &required("token name", name)?, &auth::secret_hash(&token))
+            .create_token(
+                user_id,
+                &required("token name", name)?,
+                &auth::secret_hash(&token),
+            )
             .await?;
         Ok(token)
     }
 
-    pub async fn create_organisation(&self, actor: &Actor, name: &str, address: &str) -> HubResult<i64> {
+    pub async fn create_organisation(
+        &self,
+        actor: &Actor,
+        name: &str,
+        address: &str,
+    ) -> HubResult<i64> {
         actor.require_organiser()?;
         self.db
             .create_organisation(&required("organisation name", name)?, address.trim())
@@ -132,19 +149,29 @@ pub async fn create_user_unchecked(
         return Err(HubError::bad("email must be an address (name@example.org)"));
     }
     let org_id = match (role, org_id) {
-        (Role::Vendor, None) => return Err(HubError::bad("a vendor account needs its organisation")),
+        (Role::Vendor, None) => {
+            return Err(HubError::bad("a vendor account needs its organisation"));
+        }
         (Role::Vendor, Some(org)) => {
-            hub.db.organisation(org).await.map_err(|_| HubError::bad(format!("no organisation {org}")))?;
+            hub.db
+                .organisation(org)
+                .await
+                .map_err(|_| HubError::bad(format!("no organisation {org}")))?;
             Some(org)
         }
         (_, _) => None,
     };
     let hash = auth::hash_password(password).map_err(HubError::bad)?;
     hub.db
-        .create_user(&email, &required("name", name)?, &hash, role.as_str(), org_id)
+        .create_user(
+            &email,
+            &required("name", name)?,
+            &hash,
+            role.as_str(),
+            org_id,
+        )
         .await
 }
 
 /// An argon2id hash of a random value nobody knows, for unknown accounts.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c2Ftc3Zhci1odWItZHVtbXk$7tqs0mUDBp4Qz0OEfbHkq1O0tnbCUpFp0p4Tpx6d4hM";
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2Ftc3Zhci1odWItZHVtbXk$7tqs0mUDBp4Qz0OEfbHkq1O0tnbCUpFp0p4Tpx6d4hM";

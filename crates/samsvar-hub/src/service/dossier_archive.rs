@@ -64,7 +64,10 @@ pub fn content(
         let summary = summary.clone().unwrap_or_default();
         let state = run.effective_state().to_string();
         if state != "passed" {
-            reasons.push(format!("run {} ({}) did not pass: {state}", run.id, summary.run_id));
+            reasons.push(format!(
+                "run {} ({}) did not pass: {state}",
+                run.id, summary.run_id
+            ));
         }
         if run.complete == 0 || !summary.complete {
             reasons.push(format!("run {} is INCOMPLETE (interrupted)", run.id));
@@ -76,10 +79,15 @@ pub fn content(
             ));
         }
         if summary.skipped > 0 {
-            reasons.push(format!("run {} skipped {} test(s)", run.id, summary.skipped));
+            reasons.push(format!(
+                "run {} skipped {} test(s)",
+                run.id, summary.skipped
+            ));
         }
         for r in &summary.requirements {
-            let entry = requirements.entry(r.id.clone()).or_insert_with(|| r.outcome.clone());
+            let entry = requirements
+                .entry(r.id.clone())
+                .or_insert_with(|| r.outcome.clone());
             if r.outcome != "pass" {
                 *entry = r.outcome.clone();
             }
@@ -87,7 +95,11 @@ pub fn content(
         out_runs.push(DossierRun {
             hub_run: run.id,
             evidence_run_id: summary.run_id.clone(),
-            suite: summary.suites.first().map(|s| s.id.clone()).unwrap_or_default(),
+            suite: summary
+                .suites
+                .first()
+                .map(|s| s.id.clone())
+                .unwrap_or_default(),
             suite_version: run.suite_version.clone(),
             state,
             recorded_state: run.state.clone(),
@@ -133,11 +145,33 @@ pub fn bundle_folder(run: &Run, summary: &BundleSummary) -> String {
 /// every run passed, is complete and tested the product itself (no simulated target).
 pub fn declaration_draft(c: &DossierContent) -> String {
     let mut md = String::new();
-    let _ = writeln!(md, "# EU declaration of conformity — DRAFT (Regulation (EU) 2025/327, Annex IV)\n");
-    let _ = writeln!(md, "Assembled by samsvar hub from dossier {} \"{}\".\n", c.dossier, c.title);
-    let _ = writeln!(md, "1. EHR system: {} version {} (identifying reference: {})", c.system, c.version, or_blank(&c.reference));
-    let _ = writeln!(md, "2. Manufacturer: {}, {}", c.organisation, or_blank(&c.manufacturer_address));
-    let _ = writeln!(md, "3. This declaration of conformity is issued under the sole responsibility of {}.", c.organisation);
+    let _ = writeln!(
+        md,
+        "# EU declaration of conformity — DRAFT (Regulation (EU) 2025/327, Annex IV)\n"
+    );
+    let _ = writeln!(
+        md,
+        "Assembled by samsvar hub from dossier {} \"{}\".\n",
+        c.dossier, c.title
+    );
+    let _ = writeln!(
+        md,
+        "1. EHR system: {} version {} (identifying reference: {})",
+        c.system,
+        c.version,
+        or_blank(&c.reference)
+    );
+    let _ = writeln!(
+        md,
+        "2. Manufacturer: {}, {}",
+        c.organisation,
+        or_blank(&c.manufacturer_address)
+    );
+    let _ = writeln!(
+        md,
+        "3. This declaration of conformity is issued under the sole responsibility of {}.",
+        c.organisation
+    );
     if c.not_conformity_because.is_empty() {
         let _ = writeln!(
             md,
@@ -145,7 +179,10 @@ pub fn declaration_draft(c: &DossierContent) -> String {
             c.system, c.version
         );
     } else {
-        let _ = writeln!(md, "4. THIS IS NOT A DECLARATION OF CONFORMITY. The results do not support one because:");
+        let _ = writeln!(
+            md,
+            "4. THIS IS NOT A DECLARATION OF CONFORMITY. The results do not support one because:"
+        );
         for reason in &c.not_conformity_because {
             let _ = writeln!(md, "   - {reason}");
         }
@@ -154,8 +191,14 @@ pub fn declaration_draft(c: &DossierContent) -> String {
     for s in &c.standards {
         let _ = writeln!(md, "   - {s}");
     }
-    let _ = writeln!(md, "6. Place and date of issue, name and function of the signatory: (to be completed by the manufacturer)");
-    let _ = writeln!(md, "7. Additional information: evidence bundles under bundles/, verifiable offline with `samsvar verify` (see README.txt).");
+    let _ = writeln!(
+        md,
+        "6. Place and date of issue, name and function of the signatory: (to be completed by the manufacturer)"
+    );
+    let _ = writeln!(
+        md,
+        "7. Additional information: evidence bundles under bundles/, verifiable offline with `samsvar verify` (see README.txt)."
+    );
     md
 }
 
@@ -201,7 +244,10 @@ pub fn build(
         files.push((format!("keys/{kid}.pub.pem"), pem.clone().into_bytes()));
     }
     files.push(("results-summary.json".into(), results_summary(c)?));
-    files.push(("declaration-draft.md".into(), declaration_draft(c).into_bytes()));
+    files.push((
+        "declaration-draft.md".into(),
+        declaration_draft(c).into_bytes(),
+    ));
     files.push(("README.txt".into(), readme(c, submitted_at).into_bytes()));
     let manifest: Vec<serde_json::Value> = files
         .iter()
@@ -219,7 +265,10 @@ pub fn build(
     .map_err(HubError::internal)?;
     files.push(("dossier.json".into(), dossier_json));
 
-    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::fast(),
+    ));
     for (path, bytes) in &files {
         archive::append_bytes(&mut builder, &format!("{root}/{path}"), bytes)?;
     }
@@ -229,19 +278,49 @@ pub fn build(
 fn readme(c: &DossierContent, submitted_at: i64) -> String {
     let mut text = String::new();
     let _ = writeln!(text, "samsvar hub dossier {} — {}", c.dossier, c.title);
-    let _ = writeln!(text, "{} {} by {}, submitted {}\n", c.system, c.version, c.organisation, format_ms(submitted_at));
-    let _ = writeln!(text, "Verify each bundle offline with the signer's key (obtain the vendor's key from the");
-    let _ = writeln!(text, "vendor through a channel you trust; keys/ holds the keys the hub checked against):\n");
+    let _ = writeln!(
+        text,
+        "{} {} by {}, submitted {}\n",
+        c.system,
+        c.version,
+        c.organisation,
+        format_ms(submitted_at)
+    );
+    let _ = writeln!(
+        text,
+        "Verify each bundle offline with the signer's key (obtain the vendor's key from the"
+    );
+    let _ = writeln!(
+        text,
+        "vendor through a channel you trust; keys/ holds the keys the hub checked against):\n"
+    );
     for run in &c.runs {
         let kid = run.signer_kid.as_deref().unwrap_or("UNSIGNED");
-        let _ = writeln!(text, "  samsvar verify {} --key keys/{kid}.pub.pem", run.bundle.trim_end_matches('/'));
+        let _ = writeln!(
+            text,
+            "  samsvar verify {} --key keys/{kid}.pub.pem",
+            run.bundle.trim_end_matches('/')
+        );
     }
-    let _ = writeln!(text, "\ndossier.json lists every file of this archive with its sha256.");
-    let _ = writeln!(text, "results-summary.json: results for the technical documentation (Annex III item 4).");
-    let _ = writeln!(text, "declaration-draft.md: the Annex IV declaration draft.");
+    let _ = writeln!(
+        text,
+        "\ndossier.json lists every file of this archive with its sha256."
+    );
+    let _ = writeln!(
+        text,
+        "results-summary.json: results for the technical documentation (Annex III item 4)."
+    );
+    let _ = writeln!(
+        text,
+        "declaration-draft.md: the Annex IV declaration draft."
+    );
     text
 }
 
 fn or_blank(s: &str) -> &str {
-    if s.trim().is_empty() { "(to be completed)" } else { s }
+    if s.trim().is_empty() {
+        "(to be completed)"
+    } else {
+        s
+    }
 }

@@ -29,9 +29,17 @@ pub struct BundleCheck {
 }
 
 impl Hub {
-    pub async fn create_dossier(&self, actor: &Actor, system_id: i64, title: &str, run_ids: &[i64]) -> HubResult<i64> {
+    pub async fn create_dossier(
+        &self,
+        actor: &Actor,
+        system_id: i64,
+        title: &str,
+        run_ids: &[i64],
+    ) -> HubResult<i64> {
         if !actor.is(Role::Vendor) {
-            return Err(HubError::Forbidden("a vendor submits its own dossiers".into()));
+            return Err(HubError::Forbidden(
+                "a vendor submits its own dossiers".into(),
+            ));
         }
         let system = self.system(actor, system_id).await?;
         if run_ids.is_empty() {
@@ -40,7 +48,10 @@ impl Hub {
         for id in run_ids {
             let (run, _) = self.visible_run(actor, *id).await?;
             if run.system_id != system.id {
-                return Err(HubError::bad(format!("run {id} is not a run of {} {}", system.name, system.version)));
+                return Err(HubError::bad(format!(
+                    "run {id} is not a run of {} {}",
+                    system.name, system.version
+                )));
             }
             if run.bundle_digest.is_none() || !run.is_finished() {
                 return Err(HubError::bad(format!("run {id} has no evidence bundle")));
@@ -50,7 +61,13 @@ impl Hub {
         ids.sort_unstable();
         ids.dedup();
         self.db
-            .create_dossier(system.org_id, system.id, &required("title", title)?, actor.user_id, &ids)
+            .create_dossier(
+                system.org_id,
+                system.id,
+                &required("title", title)?,
+                actor.user_id,
+                &ids,
+            )
             .await
     }
 
@@ -69,7 +86,11 @@ impl Hub {
             Role::Vendor => actor.org_id == Some(dossier.org_id),
             _ => dossier.state == "submitted",
         };
-        if visible { Ok(dossier) } else { Err(HubError::NotFound) }
+        if visible {
+            Ok(dossier)
+        } else {
+            Err(HubError::NotFound)
+        }
     }
 
     pub async fn dossier_view(&self, actor: &Actor, id: i64) -> HubResult<DossierView> {
@@ -85,12 +106,19 @@ impl Hub {
         })
     }
 
-    async fn dossier_content(&self, dossier: &Dossier, system: &SystemRow) -> HubResult<DossierContent> {
+    async fn dossier_content(
+        &self,
+        dossier: &Dossier,
+        system: &SystemRow,
+    ) -> HubResult<DossierContent> {
         let org = self.db.organisation(dossier.org_id).await?;
         let mut runs = Vec::new();
         let mut standards = Vec::new();
         for run in self.db.dossier_runs(dossier.id).await? {
-            let summary = run.summary.as_deref().and_then(|s| serde_json::from_str::<BundleSummary>(s).ok());
+            let summary = run
+                .summary
+                .as_deref()
+                .and_then(|s| serde_json::from_str::<BundleSummary>(s).ok());
             let override_reason = self
                 .db
                 .reviews(run.id)
@@ -98,7 +126,15 @@ impl Hub {
                 .into_iter()
                 .rev()
                 .find(|r| r.kind == "override")
-                .map(|r| format!("{} → {} by {}: {}", r.from_state.unwrap_or_default(), r.to_state.unwrap_or_default(), r.author, r.text));
+                .map(|r| {
+                    format!(
+                        "{} → {} by {}: {}",
+                        r.from_state.unwrap_or_default(),
+                        r.to_state.unwrap_or_default(),
+                        r.author,
+                        r.text
+                    )
+                });
             for sa in self.db.suite_actors(system.event_id).await? {
                 if sa.suite_ref == run.suite_ref {
                     let s = format!("{} ({})", sa.profile, sa.actor);
@@ -109,17 +145,23 @@ impl Hub {
             }
             runs.push((run, summary, override_reason));
         }
-        Ok(dossier_archive::content(dossier, &org, system, &runs, standards))
+        Ok(dossier_archive::content(
+            dossier, &org, system, &runs, standards,
+        ))
     }
 
     /// Assembles the archive and submits the dossier for review.
     pub async fn submit_dossier(&self, actor: &Actor, id: i64) -> HubResult<String> {
         let dossier = self.visible_dossier(actor, id).await?;
         if !actor.is(Role::Vendor) {
-            return Err(HubError::Forbidden("only the vendor submits its dossier".into()));
+            return Err(HubError::Forbidden(
+                "only the vendor submits its dossier".into(),
+            ));
         }
         if dossier.state != "draft" {
-            return Err(HubError::Conflict("the dossier was submitted already".into()));
+            return Err(HubError::Conflict(
+                "the dossier was submitted already".into(),
+            ));
         }
         let system = self.db.system(dossier.system_id).await?;
         let content = self.dossier_content(&dossier, &system).await?;
@@ -128,10 +170,19 @@ impl Hub {
         let mut keys = BTreeMap::new();
         let trusted = self.trusted_keys(dossier.org_id).await?;
         for (run, line) in runs.iter().zip(&content.runs) {
-            let Some(digest) = &run.bundle_digest else { continue };
-            let folder = line.bundle.trim_start_matches("bundles/").trim_end_matches('/').to_string();
+            let Some(digest) = &run.bundle_digest else {
+                continue;
+            };
+            let folder = line
+                .bundle
+                .trim_start_matches("bundles/")
+                .trim_end_matches('/')
+                .to_string();
             if !bundles.iter().any(|b| b.folder == folder) {
-                bundles.push(BundleFiles { folder, archive: self.db.blob(digest).await? });
+                bundles.push(BundleFiles {
+                    folder,
+                    archive: self.db.blob(digest).await?,
+                });
             }
             if let Some(kid) = &run.signer_kid
                 && let Some(key) = trusted.iter().find(|k| &k.kid == kid)
@@ -140,13 +191,17 @@ impl Hub {
             }
         }
         let submitted_at = crate::db::now_ms();
-        let bytes = tokio::task::spawn_blocking(move || dossier_archive::build(&content, submitted_at, &bundles, &keys))
-            .await
-            .map_err(HubError::internal)??;
+        let bytes = tokio::task::spawn_blocking(move || {
+            dossier_archive::build(&content, submitted_at, &bundles, &keys)
+        })
+        .await
+        .map_err(HubError::internal)??;
         let digest = archive::sha256_hex(&bytes);
         self.db.put_blob(&digest, &bytes).await?;
         if !self.db.submit_dossier(id, &digest).await? {
-            return Err(HubError::Conflict("the dossier was submitted already".into()));
+            return Err(HubError::Conflict(
+                "the dossier was submitted already".into(),
+            ));
         }
         Ok(digest)
     }
@@ -154,8 +209,17 @@ impl Hub {
     /// The keys a dossier's bundles may be signed with: the vendor's and the hub workers'.
     async fn trusted_keys(&self, org_id: i64) -> HubResult<Vec<PublicKey>> {
         let mut keys: Vec<PublicKey> = Vec::new();
-        for k in self.db.signing_keys(Some(org_id)).await?.into_iter().chain(self.db.signing_keys(None).await?) {
-            keys.push(PublicKey { kid: k.kid, pem: k.public_pem });
+        for k in self
+            .db
+            .signing_keys(Some(org_id))
+            .await?
+            .into_iter()
+            .chain(self.db.signing_keys(None).await?)
+        {
+            keys.push(PublicKey {
+                kid: k.kid,
+                pem: k.public_pem,
+            });
         }
         Ok(keys)
     }
@@ -163,37 +227,62 @@ impl Hub {
     /// The authority's check: every bundle of the submitted archive, as `samsvar verify`
     /// does it, against the keys registered for the vendor and the hub's workers. The
     /// result is kept as a note.
-    pub async fn verify_dossier(&self, actor: &Actor, id: i64) -> HubResult<(bool, Vec<BundleCheck>)> {
+    pub async fn verify_dossier(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> HubResult<(bool, Vec<BundleCheck>)> {
         let dossier = self.visible_dossier(actor, id).await?;
-        if !matches!(actor.role, Role::Authority | Role::Organiser | Role::Monitor) {
-            return Err(HubError::Forbidden("the authority verifies submitted dossiers".into()));
+        if !matches!(
+            actor.role,
+            Role::Authority | Role::Organiser | Role::Monitor
+        ) {
+            return Err(HubError::Forbidden(
+                "the authority verifies submitted dossiers".into(),
+            ));
         }
-        let digest = dossier.archive_digest.clone().ok_or(HubError::Conflict("the dossier is not submitted".into()))?;
+        let digest = dossier
+            .archive_digest
+            .clone()
+            .ok_or(HubError::Conflict("the dossier is not submitted".into()))?;
         let bytes = self.db.blob(&digest).await?;
         if archive::sha256_hex(&bytes) != digest {
-            return Err(HubError::internal("the stored archive does not match its digest"));
+            return Err(HubError::internal(
+                "the stored archive does not match its digest",
+            ));
         }
         let keys = self.trusted_keys(dossier.org_id).await?;
         let org = self.db.organisation(dossier.org_id).await?;
         let runs = self.db.dossier_runs(id).await?;
-        let checks = tokio::task::spawn_blocking(move || check_archive(&bytes, dossier.id, &runs, &keys, &org.name))
-            .await
-            .map_err(HubError::internal)??;
+        let checks = tokio::task::spawn_blocking(move || {
+            check_archive(&bytes, dossier.id, &runs, &keys, &org.name)
+        })
+        .await
+        .map_err(HubError::internal)??;
         let ok = !checks.is_empty() && checks.iter().all(|c| c.verdict.accepted);
         let mut text = format!("archive sha256 {digest}\n");
         for c in &checks {
-            text.push_str(&format!("{}: {}\n{}\n", c.folder, c.verdict.reason, c.verdict.report));
+            text.push_str(&format!(
+                "{}: {}\n{}\n",
+                c.folder, c.verdict.reason, c.verdict.report
+            ));
         }
-        self.db.add_dossier_note(id, actor.user_id, "verification", Some(ok), &text).await?;
+        self.db
+            .add_dossier_note(id, actor.user_id, "verification", Some(ok), &text)
+            .await?;
         Ok((ok, checks))
     }
 
     pub async fn annotate_dossier(&self, actor: &Actor, id: i64, text: &str) -> HubResult<()> {
         self.visible_dossier(actor, id).await?;
         if actor.is(Role::Vendor) {
-            return Err(HubError::Forbidden("notes on a dossier are the reviewers'".into()));
+            return Err(HubError::Forbidden(
+                "notes on a dossier are the reviewers'".into(),
+            ));
         }
-        self.db.add_dossier_note(id, actor.user_id, "note", None, &required("note", text)?).await
+        self.db
+            .add_dossier_note(id, actor.user_id, "note", None, &required("note", text)?)
+            .await
     }
 
     pub async fn dossier_archive(&self, actor: &Actor, id: i64) -> HubResult<(Dossier, Vec<u8>)> {
@@ -205,10 +294,19 @@ impl Hub {
 }
 
 /// Unpacks the archive and verifies each bundle folder in it.
-fn check_archive(bytes: &[u8], dossier: i64, runs: &[Run], keys: &[PublicKey], org: &str) -> HubResult<Vec<BundleCheck>> {
+fn check_archive(
+    bytes: &[u8],
+    dossier: i64,
+    runs: &[Run],
+    keys: &[PublicKey],
+    org: &str,
+) -> HubResult<Vec<BundleCheck>> {
     let staging = tempfile::tempdir().map_err(HubError::internal)?;
     archive::unpack(bytes, staging.path(), u64::MAX).map_err(HubError::internal)?;
-    let bundles = staging.path().join(format!("dossier-{dossier}")).join("bundles");
+    let bundles = staging
+        .path()
+        .join(format!("dossier-{dossier}"))
+        .join("bundles");
     let mut checks = Vec::new();
     let mut folders: Vec<String> = std::fs::read_dir(&bundles)?
         .filter_map(Result::ok)
@@ -218,11 +316,24 @@ fn check_archive(bytes: &[u8], dossier: i64, runs: &[Run], keys: &[PublicKey], o
     for folder in folders {
         let hub_run = runs
             .iter()
-            .find(|r| r.evidence_run_id.as_deref().map(|id| id.replace(['/', '\\'], "_")) == Some(folder.clone()))
+            .find(|r| {
+                r.evidence_run_id
+                    .as_deref()
+                    .map(|id| id.replace(['/', '\\'], "_"))
+                    == Some(folder.clone())
+            })
             .map(|r| r.id)
             .unwrap_or(0);
-        let verdict = evidence_adapter::verify_with_keys(&bundles.join(&folder), keys, &format!("{org}'s or the hub's"));
-        checks.push(BundleCheck { hub_run, folder, verdict });
+        let verdict = evidence_adapter::verify_with_keys(
+            &bundles.join(&folder),
+            keys,
+            &format!("{org}'s or the hub's"),
+        );
+        checks.push(BundleCheck {
+            hub_run,
+            folder,
+            verdict,
+        });
     }
     Ok(checks)
 }

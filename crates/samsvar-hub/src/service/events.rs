@@ -8,7 +8,12 @@ use crate::suite_adapter;
 use std::path::{Component, Path};
 
 impl Hub {
-    pub async fn create_event(&self, actor: &Actor, name: &str, description: &str) -> HubResult<i64> {
+    pub async fn create_event(
+        &self,
+        actor: &Actor,
+        name: &str,
+        description: &str,
+    ) -> HubResult<i64> {
         actor.require_organiser()?;
         self.db
             .create_event(&required("event name", name)?, description.trim())
@@ -37,21 +42,29 @@ impl Hub {
         actor.require_organiser()?;
         self.db.event(event_id).await?;
         let relative = Path::new(path.trim());
-        if path.trim().is_empty() || relative.components().any(|c| !matches!(c, Component::Normal(_))) {
+        if path.trim().is_empty()
+            || relative
+                .components()
+                .any(|c| !matches!(c, Component::Normal(_)))
+        {
             return Err(HubError::bad(format!(
                 "suite path `{path}` must be a folder name relative to the hub's suites folder ({})",
                 self.config.suites_dir.display()
             )));
         }
         if claims.is_empty() {
-            return Err(HubError::bad("name at least one profile/actor the suite applies to"));
+            return Err(HubError::bad(
+                "name at least one profile/actor the suite applies to",
+            ));
         }
         let folder = self.config.suites_dir.join(relative);
         let snapshot = tokio::task::spawn_blocking(move || suite_adapter::snapshot(&folder))
             .await
             .map_err(HubError::internal)?
             .map_err(HubError::bad)?;
-        self.db.put_blob(&snapshot.digest, &snapshot.archive).await?;
+        self.db
+            .put_blob(&snapshot.digest, &snapshot.archive)
+            .await?;
         let targets = serde_json::to_string(&snapshot.targets).map_err(HubError::internal)?;
         let suite_ref = self
             .db
@@ -82,7 +95,11 @@ impl Hub {
 /// `IHE XDS.b/Document Repository, FHIR R4/Server` → claims. One pair per line or comma.
 pub fn parse_claims(text: &str) -> HubResult<Vec<ActorClaim>> {
     let mut claims = Vec::new();
-    for item in text.split([',', '\n']).map(str::trim).filter(|s| !s.is_empty()) {
+    for item in text
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         let Some((profile, actor)) = item.split_once('/') else {
             return Err(HubError::bad(format!(
                 "`{item}` is not PROFILE/ACTOR (for example `FHIR R4 REST/Server`)"
@@ -105,7 +122,9 @@ mod tests {
 
     #[test]
     fn claims_parse_from_a_list() {
-        let claims = parse_claims("FHIR R4 REST/Server, IHE XDS.b/Document Repository\nFHIR R4 REST/Server").unwrap_or_default();
+        let claims =
+            parse_claims("FHIR R4 REST/Server, IHE XDS.b/Document Repository\nFHIR R4 REST/Server")
+                .unwrap_or_default();
         assert_eq!(claims.len(), 2);
         assert_eq!(claims[1].actor, "Document Repository");
         assert!(parse_claims("no slash").is_err());

@@ -34,22 +34,29 @@ pub struct RunView {
 }
 
 impl Hub {
-    pub async fn queue_runs(&self, actor: &Actor, system_id: i64, selection: &Selection) -> HubResult<Vec<i64>> {
+    pub async fn queue_runs(
+        &self,
+        actor: &Actor,
+        system_id: i64,
+        selection: &Selection,
+    ) -> HubResult<Vec<i64>> {
         let system = self.db.system(system_id).await?;
         actor.change_system(&system)?;
         let suites = self.db.suites(system.event_id).await?;
         let chosen: Vec<&SuiteRow> = match selection {
             Selection::AllThatApply => {
                 let applicable = self.applicable_suites(&system).await?;
-                suites.iter().filter(|s| applicable.contains(&s.id)).collect()
+                suites
+                    .iter()
+                    .filter(|s| applicable.contains(&s.id))
+                    .collect()
             }
             Selection::Suites(ids) => {
                 let mut chosen = Vec::new();
                 for id in ids {
-                    let suite = suites
-                        .iter()
-                        .find(|s| s.id == *id)
-                        .ok_or_else(|| HubError::bad(format!("suite {id} is not in play at this event")))?;
+                    let suite = suites.iter().find(|s| s.id == *id).ok_or_else(|| {
+                        HubError::bad(format!("suite {id} is not in play at this event"))
+                    })?;
                     chosen.push(suite);
                 }
                 chosen
@@ -65,7 +72,8 @@ impl Hub {
         let simulated = endpoints.values().all(|v| v == "sim");
         let mut ids = Vec::new();
         for suite in chosen {
-            let needed: Vec<String> = serde_json::from_str(&suite.targets).map_err(HubError::internal)?;
+            let needed: Vec<String> =
+                serde_json::from_str(&suite.targets).map_err(HubError::internal)?;
             let mut targets = BTreeMap::new();
             for name in &needed {
                 match endpoints.get(name) {
@@ -108,7 +116,11 @@ impl Hub {
         let suite_actors = self.db.suite_actors(system.event_id).await?;
         Ok(suite_actors
             .iter()
-            .filter(|sa| claims.iter().any(|c| c.profile == sa.profile && c.actor == sa.actor))
+            .filter(|sa| {
+                claims
+                    .iter()
+                    .any(|c| c.profile == sa.profile && c.actor == sa.actor)
+            })
             .map(|sa| sa.suite_ref)
             .collect())
     }
@@ -192,11 +204,17 @@ impl Hub {
         let text = text.trim();
         match kind {
             "comment" if text.is_empty() => Err(HubError::bad("a comment needs text")),
-            "comment" => self.db.add_review(run_id, actor.user_id, "comment", None, None, text).await,
+            "comment" => {
+                self.db
+                    .add_review(run_id, actor.user_id, "comment", None, None, text)
+                    .await
+            }
             "override" => {
                 let to = to_state.unwrap_or("").trim();
                 if !matches!(to, "passed" | "failed") {
-                    return Err(HubError::bad("an override sets the verdict to passed or failed"));
+                    return Err(HubError::bad(
+                        "an override sets the verdict to passed or failed",
+                    ));
                 }
                 if text.is_empty() {
                     return Err(HubError::bad("an override needs a reason"));
@@ -205,7 +223,14 @@ impl Hub {
                     return Err(HubError::Conflict(format!("the verdict is already {to}")));
                 }
                 self.db
-                    .add_review(run_id, actor.user_id, "override", Some(run.effective_state()), Some(to), text)
+                    .add_review(
+                        run_id,
+                        actor.user_id,
+                        "override",
+                        Some(run.effective_state()),
+                        Some(to),
+                        text,
+                    )
                     .await
             }
             "signoff" => {
@@ -213,10 +238,19 @@ impl Hub {
                     return Err(HubError::Conflict("the run is already signed off".into()));
                 }
                 self.db
-                    .add_review(run_id, actor.user_id, "signoff", Some(run.effective_state()), None, text)
+                    .add_review(
+                        run_id,
+                        actor.user_id,
+                        "signoff",
+                        Some(run.effective_state()),
+                        None,
+                        text,
+                    )
                     .await
             }
-            other => Err(HubError::bad(format!("unknown review `{other}`: comment, override or signoff"))),
+            other => Err(HubError::bad(format!(
+                "unknown review `{other}`: comment, override or signoff"
+            ))),
         }
     }
 
@@ -231,7 +265,9 @@ impl Hub {
         let (run, system) = self.visible_run(actor, run_id).await?;
         actor.change_system(&system)?;
         if run.source != "hub" || !run.is_finished() {
-            return Err(HubError::Conflict("only a finished hub run can be run again".into()));
+            return Err(HubError::Conflict(
+                "only a finished hub run can be run again".into(),
+            ));
         }
         let suite = self.db.suite(run.suite_ref).await?;
         self.db

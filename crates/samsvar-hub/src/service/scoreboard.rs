@@ -82,26 +82,36 @@ pub struct Matrix {
 impl Hub {
     pub async fn scoreboard(&self, actor: &Actor, event_id: i64) -> HubResult<Scoreboard> {
         if actor.is(Role::Authority) {
-            return Err(HubError::Forbidden("the authority reviews submitted dossiers".into()));
+            return Err(HubError::Forbidden(
+                "the authority reviews submitted dossiers".into(),
+            ));
         }
         let event = self.db.event(event_id).await?;
         let systems = self.db.systems(Some(event_id), actor.org_scope()).await?;
-        let suites: HashMap<i64, SuiteRow> =
-            self.db.suites(event_id).await?.into_iter().map(|s| (s.id, s)).collect();
+        let suites: HashMap<i64, SuiteRow> = self
+            .db
+            .suites(event_id)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
         let suite_actors = self.db.suite_actors(event_id).await?;
         let mut suites_of: BTreeMap<ActorClaim, Vec<i64>> = BTreeMap::new();
         for sa in &suite_actors {
             suites_of
-                .entry(ActorClaim { profile: sa.profile.clone(), actor: sa.actor.clone() })
+                .entry(ActorClaim {
+                    profile: sa.profile.clone(),
+                    actor: sa.actor.clone(),
+                })
                 .or_default()
                 .push(sa.suite_ref);
         }
         let mut claims: HashMap<i64, BTreeSet<ActorClaim>> = HashMap::new();
         for sa in self.db.system_actors(event_id).await? {
-            claims
-                .entry(sa.system_id)
-                .or_default()
-                .insert(ActorClaim { profile: sa.profile, actor: sa.actor });
+            claims.entry(sa.system_id).or_default().insert(ActorClaim {
+                profile: sa.profile,
+                actor: sa.actor,
+            });
         }
         let columns: Vec<ActorClaim> = {
             let mut all: BTreeSet<ActorClaim> = suites_of.keys().cloned().collect();
@@ -115,8 +125,13 @@ impl Hub {
             .into_iter()
             .map(|r| ((r.system_id, r.suite_ref), r))
             .collect();
-        let orgs: HashMap<i64, String> =
-            self.db.organisations().await?.into_iter().map(|o| (o.id, o.name)).collect();
+        let orgs: HashMap<i64, String> = self
+            .db
+            .organisations()
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect();
         let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
         let mut rows = Vec::with_capacity(systems.len());
         for system in &systems {
@@ -125,7 +140,11 @@ impl Hub {
                 .iter()
                 .map(|column| {
                     if !claimed.is_some_and(|c| c.contains(column)) {
-                        return Cell { status: Status::NotClaimed, label: Status::NotClaimed.label(), suites: Vec::new() };
+                        return Cell {
+                            status: Status::NotClaimed,
+                            label: Status::NotClaimed.label(),
+                            suites: Vec::new(),
+                        };
                     }
                     let statuses: Vec<SuiteStatus> = suites_of
                         .get(column)
@@ -136,7 +155,11 @@ impl Hub {
                         .collect();
                     let status = roll_up(statuses.iter().map(|s| s.status));
                     *counts.entry(status.label()).or_default() += 1;
-                    Cell { status, label: status.label(), suites: statuses }
+                    Cell {
+                        status,
+                        label: status.label(),
+                        suites: statuses,
+                    }
                 })
                 .collect();
             rows.push(Row {
@@ -147,11 +170,21 @@ impl Hub {
                 cells,
             });
         }
-        Ok(Scoreboard { event_id, event: event.name, columns, rows, counts })
+        Ok(Scoreboard {
+            event_id,
+            event: event.name,
+            columns,
+            rows,
+            counts,
+        })
     }
 
     /// The drill-down: every suite in play for one system, with its status and run.
-    pub async fn system_standing(&self, actor: &Actor, system: &SystemRow) -> HubResult<Vec<SuiteStatus>> {
+    pub async fn system_standing(
+        &self,
+        actor: &Actor,
+        system: &SystemRow,
+    ) -> HubResult<Vec<SuiteStatus>> {
         actor.see_system(system)?;
         let applicable = self.applicable_suites(system).await?;
         let latest: HashMap<i64, LatestRun> = self
@@ -174,15 +207,22 @@ impl Hub {
 
     pub async fn requirement_matrix(&self, actor: &Actor, event_id: i64) -> HubResult<Matrix> {
         if actor.is(Role::Authority) {
-            return Err(HubError::Forbidden("the authority reviews submitted dossiers".into()));
+            return Err(HubError::Forbidden(
+                "the authority reviews submitted dossiers".into(),
+            ));
         }
         self.db.event(event_id).await?;
         let systems = self.db.systems(Some(event_id), actor.org_scope()).await?;
-        let index: HashMap<i64, usize> = systems.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
+        let index: HashMap<i64, usize> =
+            systems.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
         let mut rows: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for cell in self.db.requirement_cells(event_id).await? {
-            let Some(&i) = index.get(&cell.system_id) else { continue };
-            let row = rows.entry(cell.requirement).or_insert_with(|| vec![String::new(); systems.len()]);
+            let Some(&i) = index.get(&cell.system_id) else {
+                continue;
+            };
+            let row = rows
+                .entry(cell.requirement)
+                .or_insert_with(|| vec![String::new(); systems.len()]);
             let merged = match (row[i].as_str(), cell.outcome.as_str()) {
                 ("fail", _) | (_, "fail") | (_, "error") => "fail",
                 ("", o) => o,
@@ -192,7 +232,10 @@ impl Hub {
         }
         Ok(Matrix {
             event_id,
-            systems: systems.iter().map(|s| (s.id, format!("{} {}", s.name, s.version))).collect(),
+            systems: systems
+                .iter()
+                .map(|s| (s.id, format!("{} {}", s.name, s.version)))
+                .collect(),
             rows: rows.into_iter().collect(),
         })
     }
@@ -202,7 +245,10 @@ fn suite_status(suite: &SuiteRow, latest: Option<&LatestRun>) -> SuiteStatus {
     let status = match latest {
         None => Status::NotRun,
         Some(run) if run.suite_version != suite.version => Status::Stale,
-        Some(run) => match (run.override_state.as_deref().unwrap_or(&run.state), run.signed_off_at) {
+        Some(run) => match (
+            run.override_state.as_deref().unwrap_or(&run.state),
+            run.signed_off_at,
+        ) {
             ("passed", Some(_)) => Status::Verified,
             ("passed", None) => Status::Pass,
             _ => Status::Fail,
@@ -227,11 +273,23 @@ fn roll_up(statuses: impl Iterator<Item = Status>) -> Status {
 impl Scoreboard {
     pub fn to_csv(&self) -> HubResult<String> {
         let mut w = csv::Writer::from_writer(Vec::new());
-        let mut header = vec!["organisation".to_string(), "system".into(), "version".into()];
-        header.extend(self.columns.iter().map(|c| format!("{}/{}", c.profile, c.actor)));
+        let mut header = vec![
+            "organisation".to_string(),
+            "system".into(),
+            "version".into(),
+        ];
+        header.extend(
+            self.columns
+                .iter()
+                .map(|c| format!("{}/{}", c.profile, c.actor)),
+        );
         w.write_record(&header).map_err(HubError::internal)?;
         for row in &self.rows {
-            let mut record = vec![row.organisation.clone(), row.system.clone(), row.version.clone()];
+            let mut record = vec![
+                row.organisation.clone(),
+                row.system.clone(),
+                row.version.clone(),
+            ];
             record.extend(row.cells.iter().map(|c| match c.status {
                 Status::NotClaimed => String::new(),
                 s => s.label().to_string(),
@@ -251,7 +309,13 @@ impl Matrix {
         w.write_record(&header).map_err(HubError::internal)?;
         for (requirement, cells) in &self.rows {
             let mut record = vec![requirement.clone()];
-            record.extend(cells.iter().map(|c| if c.is_empty() { "not run".to_string() } else { c.clone() }));
+            record.extend(cells.iter().map(|c| {
+                if c.is_empty() {
+                    "not run".to_string()
+                } else {
+                    c.clone()
+                }
+            }));
             w.write_record(&record).map_err(HubError::internal)?;
         }
         let bytes = w.into_inner().map_err(HubError::internal)?;
@@ -265,11 +329,26 @@ mod tests {
 
     #[test]
     fn a_failing_suite_fails_the_cell_and_stale_beats_pass() {
-        assert_eq!(roll_up([Status::Pass, Status::Fail, Status::Verified].into_iter()), Status::Fail);
-        assert_eq!(roll_up([Status::Pass, Status::Stale].into_iter()), Status::Stale);
-        assert_eq!(roll_up([Status::Verified, Status::Verified].into_iter()), Status::Verified);
-        assert_eq!(roll_up([Status::Verified, Status::Pass].into_iter()), Status::Pass);
-        assert_eq!(roll_up([Status::Pass, Status::NotRun].into_iter()), Status::NotRun);
+        assert_eq!(
+            roll_up([Status::Pass, Status::Fail, Status::Verified].into_iter()),
+            Status::Fail
+        );
+        assert_eq!(
+            roll_up([Status::Pass, Status::Stale].into_iter()),
+            Status::Stale
+        );
+        assert_eq!(
+            roll_up([Status::Verified, Status::Verified].into_iter()),
+            Status::Verified
+        );
+        assert_eq!(
+            roll_up([Status::Verified, Status::Pass].into_iter()),
+            Status::Pass
+        );
+        assert_eq!(
+            roll_up([Status::Pass, Status::NotRun].into_iter()),
+            Status::NotRun
+        );
         assert_eq!(roll_up(std::iter::empty()), Status::NotRun);
     }
 }

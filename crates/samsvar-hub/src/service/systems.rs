@@ -25,11 +25,17 @@ pub struct SystemForm {
 impl Hub {
     pub async fn register_system(&self, actor: &Actor, form: &SystemForm) -> HubResult<i64> {
         let org_id = match actor.role {
-            Role::Vendor => actor.org_id.ok_or(HubError::Forbidden("no organisation".into()))?,
+            Role::Vendor => actor
+                .org_id
+                .ok_or(HubError::Forbidden("no organisation".into()))?,
             Role::Organiser => form
                 .org_id
                 .ok_or_else(|| HubError::bad("choose the organisation the system belongs to"))?,
-            _ => return Err(HubError::Forbidden("only organisers and vendors register systems".into())),
+            _ => {
+                return Err(HubError::Forbidden(
+                    "only organisers and vendors register systems".into(),
+                ));
+            }
         };
         self.db.event(form.event_id).await?;
         self.db.organisation(org_id).await?;
@@ -70,16 +76,34 @@ impl Hub {
     }
 
     /// Registers a public key the organisation signs its self-test bundles with.
-    pub async fn add_key(&self, actor: &Actor, org_id: Option<i64>, pem: &str, label: &str) -> HubResult<String> {
+    pub async fn add_key(
+        &self,
+        actor: &Actor,
+        org_id: Option<i64>,
+        pem: &str,
+        label: &str,
+    ) -> HubResult<String> {
         let org = match actor.role {
-            Role::Vendor => actor.org_id.ok_or(HubError::Forbidden("no organisation".into()))?,
+            Role::Vendor => actor
+                .org_id
+                .ok_or(HubError::Forbidden("no organisation".into()))?,
             Role::Organiser => org_id.ok_or_else(|| HubError::bad("choose the organisation"))?,
-            _ => return Err(HubError::Forbidden("only organisers and vendors register keys".into())),
+            _ => {
+                return Err(HubError::Forbidden(
+                    "only organisers and vendors register keys".into(),
+                ));
+            }
         };
         self.db.organisation(org).await?;
         let key = evidence_adapter::parse_public_key(pem).map_err(HubError::bad)?;
-        let label = if label.trim().is_empty() { key.kid.clone() } else { label.trim().to_string() };
-        self.db.add_signing_key(Some(org), &key.kid, &key.pem, &label).await?;
+        let label = if label.trim().is_empty() {
+            key.kid.clone()
+        } else {
+            label.trim().to_string()
+        };
+        self.db
+            .add_signing_key(Some(org), &key.kid, &key.pem, &label)
+            .await?;
         Ok(key.kid)
     }
 
@@ -94,7 +118,9 @@ impl Hub {
 /// Endpoints are URLs without credentials, or `sim`; run secrets never go in the database.
 fn check_endpoints(endpoints: &BTreeMap<String, String>, defects: &[String]) -> HubResult<()> {
     if endpoints.is_empty() {
-        return Err(HubError::bad("give at least one endpoint (NAME=URL, or NAME=sim)"));
+        return Err(HubError::bad(
+            "give at least one endpoint (NAME=URL, or NAME=sim)",
+        ));
     }
     let mut sim = 0;
     for (name, value) in endpoints {
@@ -108,7 +134,9 @@ fn check_endpoints(endpoints: &BTreeMap<String, String>, defects: &[String]) -> 
         let url = url::Url::parse(value)
             .map_err(|e| HubError::bad(format!("endpoint {name}: `{value}` is not a URL: {e}")))?;
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(HubError::bad(format!("endpoint {name}: only http and https URLs")));
+            return Err(HubError::bad(format!(
+                "endpoint {name}: only http and https URLs"
+            )));
         }
         if !url.username().is_empty() || url.password().is_some() || url.query().is_some() {
             return Err(HubError::bad(format!(
@@ -120,7 +148,9 @@ fn check_endpoints(endpoints: &BTreeMap<String, String>, defects: &[String]) -> 
         return Err(HubError::bad("either every endpoint is `sim` or none is"));
     }
     if sim == 0 && !defects.is_empty() {
-        return Err(HubError::bad("simulator defects apply only to `sim` endpoints"));
+        return Err(HubError::bad(
+            "simulator defects apply only to `sim` endpoints",
+        ));
     }
     Ok(())
 }
@@ -128,7 +158,11 @@ fn check_endpoints(endpoints: &BTreeMap<String, String>, defects: &[String]) -> 
 /// `fhir=https://…` lines → endpoints.
 pub fn parse_endpoints(text: &str) -> HubResult<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
-    for line in text.split([',', '\n']).map(str::trim).filter(|s| !s.is_empty()) {
+    for line in text
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         let (name, url) = line
             .split_once('=')
             .ok_or_else(|| HubError::bad(format!("`{line}` is not NAME=URL")))?;
@@ -145,9 +179,11 @@ mod tests {
     fn credentials_in_urls_are_refused() {
         let ok = parse_endpoints("fhir=https://ehr.example.org/fhir").unwrap_or_default();
         assert!(check_endpoints(&ok, &[]).is_ok());
-        let secret = parse_endpoints("fhir=https://user:pw@ehr.example.org/fhir").unwrap_or_default();
+        let secret =
+            parse_endpoints("fhir=https://user:pw@ehr.example.org/fhir").unwrap_or_default();
         assert!(check_endpoints(&secret, &[]).is_err());
-        let token = parse_endpoints("fhir=https://ehr.example.org/fhir?token=abc").unwrap_or_default();
+        let token =
+            parse_endpoints("fhir=https://ehr.example.org/fhir?token=abc").unwrap_or_default();
         assert!(check_endpoints(&token, &[]).is_err());
         let mixed = parse_endpoints("fhir=sim, xds=https://x.example.org").unwrap_or_default();
         assert!(check_endpoints(&mixed, &[]).is_err());

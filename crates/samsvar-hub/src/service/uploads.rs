@@ -19,9 +19,16 @@ pub struct Accepted {
 }
 
 impl Hub {
-    pub async fn upload_bundle(&self, actor: &Actor, system_id: Option<i64>, bytes: Vec<u8>) -> HubResult<Accepted> {
+    pub async fn upload_bundle(
+        &self,
+        actor: &Actor,
+        system_id: Option<i64>,
+        bytes: Vec<u8>,
+    ) -> HubResult<Accepted> {
         if !matches!(actor.role, Role::Vendor | Role::Organiser) {
-            return Err(HubError::Forbidden("only vendors (and organisers) upload bundles".into()));
+            return Err(HubError::Forbidden(
+                "only vendors (and organisers) upload bundles".into(),
+            ));
         }
         if bytes.len() > self.config.max_upload {
             return Err(HubError::TooLarge(self.config.max_upload));
@@ -29,9 +36,11 @@ impl Hub {
         let staging = tempfile::tempdir().map_err(HubError::internal)?;
         let dest = staging.path().to_path_buf();
         let limit = (self.config.max_upload as u64).saturating_mul(8);
-        let unpacked = tokio::task::spawn_blocking(move || archive::unpack(&bytes, &dest, limit).map(|()| bytes))
-            .await
-            .map_err(HubError::internal)?;
+        let unpacked = tokio::task::spawn_blocking(move || {
+            archive::unpack(&bytes, &dest, limit).map(|()| bytes)
+        })
+        .await
+        .map_err(HubError::internal)?;
         let bytes = match unpacked {
             Ok(bytes) => bytes,
             Err(e) => return Err(self.refuse(actor, None, e.to_string()).await),
@@ -52,15 +61,22 @@ impl Hub {
             .signing_keys(Some(system.org_id))
             .await?
             .into_iter()
-            .map(|k| PublicKey { kid: k.kid, pem: k.public_pem })
+            .map(|k| PublicKey {
+                kid: k.kid,
+                pem: k.public_pem,
+            })
             .collect();
         let check_dir = root.clone();
         let whose = format!("{}'s", org.name);
-        let verdict = tokio::task::spawn_blocking(move || evidence_adapter::verify_with_keys(&check_dir, &keys, &whose))
-            .await
-            .map_err(HubError::internal)?;
+        let verdict = tokio::task::spawn_blocking(move || {
+            evidence_adapter::verify_with_keys(&check_dir, &keys, &whose)
+        })
+        .await
+        .map_err(HubError::internal)?;
         if !verdict.accepted {
-            return Err(self.refuse(actor, Some(system.org_id), verdict.reason).await);
+            return Err(self
+                .refuse(actor, Some(system.org_id), verdict.reason)
+                .await);
         }
         // Store the archive as uploaded? No: repack the verified folder, so the stored
         // bytes are exactly the files that were checked, in the hub's deterministic form.
@@ -68,13 +84,26 @@ impl Hub {
         let mut run_ids = Vec::new();
         let mut digest = String::new();
         for suite in &summary.suites {
-            let Some(suite_row) = self.db.suite_by_suite_id(system.event_id, &suite.id).await? else {
+            let Some(suite_row) = self
+                .db
+                .suite_by_suite_id(system.event_id, &suite.id)
+                .await?
+            else {
                 return Err(self
-                    .refuse(actor, Some(system.org_id), format!("suite `{}` is not in play at this event", suite.id))
+                    .refuse(
+                        actor,
+                        Some(system.org_id),
+                        format!("suite `{}` is not in play at this event", suite.id),
+                    )
                     .await);
             };
             let mut result = RunResult {
-                state: if summary.outcome == "pass" { "passed" } else { "failed" }.into(),
+                state: if summary.outcome == "pass" {
+                    "passed"
+                } else {
+                    "failed"
+                }
+                .into(),
                 exit_code: Some(if summary.outcome == "pass" { 0 } else { 1 }),
                 complete: true,
                 ..Default::default()
@@ -92,7 +121,16 @@ impl Hub {
             let targets: serde_json::Map<String, serde_json::Value> = summary
                 .targets
                 .iter()
-                .map(|t| (t.name.clone(), serde_json::Value::String(if t.simulated { "sim".into() } else { t.url.clone() })))
+                .map(|t| {
+                    (
+                        t.name.clone(),
+                        serde_json::Value::String(if t.simulated {
+                            "sim".into()
+                        } else {
+                            t.url.clone()
+                        }),
+                    )
+                })
                 .collect();
             let targets = serde_json::to_string(&targets).map_err(HubError::internal)?;
             let id = self
@@ -114,7 +152,13 @@ impl Hub {
             run_ids.push(id);
         }
         if run_ids.is_empty() {
-            return Err(self.refuse(actor, Some(system.org_id), "the bundle records no suite".into()).await);
+            return Err(self
+                .refuse(
+                    actor,
+                    Some(system.org_id),
+                    "the bundle records no suite".into(),
+                )
+                .await);
         }
         Ok(Accepted {
             run_ids,
@@ -126,7 +170,12 @@ impl Hub {
 
     /// The system an upload belongs to: the one given, or the caller's only system matching
     /// the bundle's `[sut]` product and version.
-    async fn upload_target(&self, actor: &Actor, system_id: Option<i64>, summary: &BundleSummary) -> HubResult<SystemRow> {
+    async fn upload_target(
+        &self,
+        actor: &Actor,
+        system_id: Option<i64>,
+        summary: &BundleSummary,
+    ) -> HubResult<SystemRow> {
         if let Some(id) = system_id {
             let system = self.db.system(id).await?;
             actor.change_system(&system)?;
@@ -139,7 +188,10 @@ impl Hub {
             .into_iter()
             .filter(|s| {
                 summary.sut_product.as_deref() == Some(s.name.as_str())
-                    && summary.sut_version.as_deref().is_none_or(|v| v == s.version)
+                    && summary
+                        .sut_version
+                        .as_deref()
+                        .is_none_or(|v| v == s.version)
             })
             .collect();
         match candidates.as_slice() {
@@ -147,13 +199,19 @@ impl Hub {
             [] => Err(HubError::bad(
                 "say which system the bundle is for (system id): its [sut] product/version matches none of yours",
             )),
-            _ => Err(HubError::bad("several of your systems match the bundle's [sut]; say which (system id)")),
+            _ => Err(HubError::bad(
+                "several of your systems match the bundle's [sut]; say which (system id)",
+            )),
         }
     }
 
     async fn refuse(&self, actor: &Actor, org_id: Option<i64>, reason: String) -> HubError {
         let org_id = org_id.or(actor.org_id);
-        if let Err(e) = self.db.record_upload_refusal(org_id, actor.user_id, &reason).await {
+        if let Err(e) = self
+            .db
+            .record_upload_refusal(org_id, actor.user_id, &reason)
+            .await
+        {
             tracing::warn!("failed to record an upload refusal: {e}");
         }
         HubError::Refused(reason)

@@ -26,7 +26,10 @@ pub fn routes() -> Router<AppState> {
         .route("/events/{id}/suites", post(add_suite))
         .route("/events/{id}/scoreboard", get(scoreboard))
         .route("/events/{id}/matrix", get(matrix))
-        .route("/organisations", get(organisations).post(create_organisation))
+        .route(
+            "/organisations",
+            get(organisations).post(create_organisation),
+        )
         .route("/users", post(create_user))
         .route("/systems", get(systems).post(register_system))
         .route("/systems/{id}", get(system))
@@ -44,7 +47,11 @@ pub fn routes() -> Router<AppState> {
 
 pub fn error_response(e: HubError) -> Response {
     let status = status_of(&e);
-    (status, Json(json!({ "error": public_message(&e), "status": status.as_u16() }))).into_response()
+    (
+        status,
+        Json(json!({ "error": public_message(&e), "status": status.as_u16() })),
+    )
+        .into_response()
 }
 
 /// `Ok` as JSON, `Err` as the error body.
@@ -58,7 +65,11 @@ pub fn reply<T: serde::Serialize>(result: HubResult<T>) -> Response {
 async fn health(State(state): State<AppState>) -> Response {
     let db = state.hub.db.count_users().await.is_ok();
     let body = json!({ "status": if db { "ok" } else { "degraded" }, "database": state.hub.db.dialect_name(), "version": env!("CARGO_PKG_VERSION") });
-    let status = if db { axum::http::StatusCode::OK } else { axum::http::StatusCode::SERVICE_UNAVAILABLE };
+    let status = if db {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    };
     (status, Json(body)).into_response()
 }
 
@@ -75,9 +86,16 @@ fn default_token_name() -> String {
 }
 
 /// Exchanges email + password for an API token (rate-limited like the sign-in form).
-async fn create_token(State(state): State<AppState>, ConnectInfo(addr): ConnectInfo<SocketAddr>, Json(req): Json<TokenRequest>) -> Response {
+async fn create_token(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Json(req): Json<TokenRequest>,
+) -> Response {
     let result = async {
-        let user = state.hub.check_password(&req.email, &req.password, &addr.ip().to_string()).await?;
+        let user = state
+            .hub
+            .check_password(&req.email, &req.password, &addr.ip().to_string())
+            .await?;
         let token = state.hub.create_token(user.id, &req.name).await?;
         Ok(json!({ "token": token, "user": user.email, "role": user.role }))
     }
@@ -96,11 +114,25 @@ async fn events(State(state): State<AppState>, ApiActor(me): ApiActor) -> Respon
     reply(state.hub.events(&me).await)
 }
 
-async fn create_event(State(state): State<AppState>, ApiActor(me): ApiActor, Json(req): Json<NewEvent>) -> Response {
-    reply(state.hub.create_event(&me, &req.name, &req.description).await.map(|id| json!({ "id": id })))
+async fn create_event(
+    State(state): State<AppState>,
+    ApiActor(me): ApiActor,
+    Json(req): Json<NewEvent>,
+) -> Response {
+    reply(
+        state
+            .hub
+            .create_event(&me, &req.name, &req.description)
+            .await
+            .map(|id| json!({ "id": id })),
+    )
 }
 
-async fn event(State(state): State<AppState>, ApiActor(me): ApiActor, Path(id): Path<i64>) -> Response {
+async fn event(
+    State(state): State<AppState>,
+    ApiActor(me): ApiActor,
+    Path(id): Path<i64>,
+) -> Response {
     let result = async {
         let event = state.hub.event(&me, id).await?;
         let suites = state.hub.suites(&me, id).await?;
@@ -117,12 +149,28 @@ struct NewSuite {
     applies_to: Vec<ActorClaim>,
 }
 
-async fn add_suite(State(state): State<AppState>, ApiActor(me): ApiActor, Path(id): Path<i64>, Json(req): Json<NewSuite>) -> Response {
-    reply(state.hub.add_suite(&me, id, &req.path, &req.applies_to).await.map(|id| json!({ "id": id })))
+async fn add_suite(
+    State(state): State<AppState>,
+    ApiActor(me): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<NewSuite>,
+) -> Response {
+    reply(
+        state
+            .hub
+            .add_suite(&me, id, &req.path, &req.applies_to)
+            .await
+            .map(|id| json!({ "id": id })),
+    )
 }
 
 /// `?format=csv` for the CSV export.
-async fn scoreboard(State(state): State<AppState>, ApiActor(me): ApiActor, Path(id): Path<i64>, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn scoreboard(
+    State(state): State<AppState>,
+    ApiActor(me): ApiActor,
+    Path(id): Path<i64>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     match state.hub.scoreboard(&me, id).await {
         Ok(board) if q.get("format").map(String::as_str) == Some("csv") => match board.to_csv() {
             Ok(csv) => ([(CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response(),
@@ -132,7 +180,12 @@ async fn scoreboard(State(state): State<AppState>, ApiActor(me): ApiActor, Path(
     }
 }
 
-async fn matrix(State(state): State<AppState>, ApiActor(me): ApiActor, Path(id): Path<i64>, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn matrix(
+    State(state): State<AppState>,
+    ApiActor(me): ApiActor,
+    Path(id): Path<i64>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     match state.hub.requirement_matrix(&me, id).await {
         Ok(m) if q.get("format").map(String::as_str) == Some("csv") => match m.to_csv() {
             Ok(csv) => ([(CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response(),
@@ -153,8 +206,18 @@ struct NewOrganisation {
     address: String,
 }
 
-async fn create_organisation(State(state): State<AppState>, ApiActor(me): ApiActor, Json(req): Json<NewOrganisation>) -> Response {
-    reply(state.hub.create_organisation(&me, &req.name, &req.address).await.map(|id| json!({ "id": id })))
+async fn create_organisation(
+    State(state): State<AppState>,
+    ApiActor(me): ApiActor,
+    Json(req): Json<NewOrganisation>,
+) -> Response {
+    reply(
+        state
+            .hub
+            .create_organisation(&me, &req.name, &req.address)
+            .await
+            .map(|id| json!({ "id": id })),
+    )
 }
 
 #[derive(Deserialize)]
@@ -166,17 +229,32 @@ struct NewUser {
     org_id: Option<i64>,
 }
 
-async fn create_user(State(state): State<AppState>, ApiActor(me): ApiActor, Json(req): Json<NewUser>) -> Response {
+async fn create_user(
+    State(state): State<AppState>,
+    ApiActor(me): ApiActor,
+    Json(req): Json<NewUser>,
+) -> Response {
     reply(
         state
             .hub
-            .create_user(&me, &req.email, &req.name, &req.password, &req.role, req.org_id)
+            .create_user(
+                &me,
+                &req.email,
+                &req.name,
+                &req.password,
+                &req.role,
+                req.org_id,
+            )
             .await
             .map(|id| json!({ "id": id })),
     )
 }
 
-async fn systems(State(state): State<AppState>, ApiActor(me): ApiActor, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn systems(
+    State(state): State<AppState>,
+    ApiActor(me): ApiActor,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let event = q.get("event").and_then(|e| e.parse().ok());
     reply(state.hub.systems(&me, event).await)
 }
@@ -195,7 +273,11 @@ struct NewSystem {
     claims: Vec<ActorClaim>,
 }
 
-async fn register_system(State(state): State<AppState>, ApiActor(me): ApiActor, Json(req): Json<NewSystem>) -> Response {
+async fn register_system(
+    State(state): State<AppState>,
+    ApiActor(me): ApiActor,
+    Json(req): Json<NewSystem>,
+) -> Response {
     let form = SystemForm {
         event_id: req.event_id,
         org_id: req.org_id,
@@ -206,10 +288,20 @@ async fn register_system(State(state): State<AppState>, ApiActor(me): ApiActor, 
         sim_defects: req.sim_defects,
         claims: req.claims,
     };
-    reply(state.hub.register_system(&me, &form).await.map(|id| json!({ "id": id })))
+    reply(
+        state
+            .hub
+            .register_system(&me, &form)
+            .await
+            .map(|id| json!({ "id": id })),
+    )
 }
 
-async fn system(State(state): State<AppState>, ApiActor(me): ApiActor, Path(id): Path<i64>) -> Response {
+async fn system(
+    State(state): State<AppState>,
+    ApiActor(me): ApiActor,
+    Path(id): Path<i64>,
+) -> Response {
     let result = async {
         let system = state.hub.system(&me, id).await?;
         let standing = state.hub.system_standing(&me, &system).await?;
@@ -227,8 +319,18 @@ struct NewKey {
     label: String,
 }
 
-async fn add_key(State(state): State<AppState>, ApiActor(me): ApiActor, Json(req): Json<NewKey>) -> Response {
-    reply(state.hub.add_key(&me, req.org_id, &req.pem, &req.label).await.map(|kid| json!({ "kid": kid })))
+async fn add_key(
+    State(state): State<AppState>,
+    ApiActor(me): ApiActor,
+    Json(req): Json<NewKey>,
+) -> Response {
+    reply(
+        state
+            .hub
+            .add_key(&me, req.org_id, &req.pem, &req.label)
+            .await
+            .map(|kid| json!({ "kid": kid })),
+    )
 }
 
 async fn worklist(State(state): State<AppState>, ApiActor(me): ApiActor) -> Response {
@@ -246,20 +348,54 @@ struct NewDossier {
     runs: Vec<i64>,
 }
 
-async fn create_dossier(State(state): State<AppState>, ApiActor(me): ApiActor, Json(req): Json<NewDossier>) -> Response {
-    reply(state.hub.create_dossier(&me, req.system_id, &req.title, &req.runs).await.map(|id| json!({ "id": id })))
+async fn create_dossier(
+    State(state): State<AppState>,
+    ApiActor(me): ApiActor,
+    Json(req): Json<NewDossier>,
+) -> Response {
+    reply(
+        state
+            .hub
+            .create_dossier(&me, req.system_id, &req.title, &req.runs)
+            .await
+            .map(|id| json!({ "id": id })),
+    )
 }
 
-async fn dossier(State(state): State<AppState>, ApiActor(me): ApiActor, Path(id): Path<i64>) -> Response {
+async fn dossier(
+    State(state): State<AppState>,
+    ApiActor(me): ApiActor,
+    Path(id): Path<i64>,
+) -> Response {
     reply(state.hub.dossier_view(&me, id).await)
 }
 
-async fn submit_dossier(State(state): State<AppState>, ApiActor(me): ApiActor, Path(id): Path<i64>) -> Response {
-    reply(state.hub.submit_dossier(&me, id).await.map(|digest| json!({ "archive_sha256": digest })))
+async fn submit_dossier(
+    State(state): State<AppState>,
+    ApiActor(me): ApiActor,
+    Path(id): Path<i64>,
+) -> Response {
+    reply(
+        state
+            .hub
+            .submit_dossier(&me, id)
+            .await
+            .map(|digest| json!({ "archive_sha256": digest })),
+    )
 }
 
-async fn verify_dossier(State(state): State<AppState>, ApiActor(me): ApiActor, Path(id): Path<i64>) -> Response {
-    reply(state.hub.verify_dossier(&me, id).await.map(|(ok, checks)| json!({ "verified": ok, "bundles": checks })))
+async fn verify_dossier(
+    State(state): State<AppState>,
+    ApiActor(me): ApiActor,
+    Path(id): Path<i64>,
+) -> Response {
+    reply(
+        state
+            .hub
+            .verify_dossier(&me, id)
+            .await
+            .map(|(ok, checks)| json!({ "verified": ok, "bundles": checks })),
+    )
 }
 
 #[derive(Deserialize)]
@@ -267,13 +403,32 @@ struct Note {
     text: String,
 }
 
-async fn annotate_dossier(State(state): State<AppState>, ApiActor(me): ApiActor, Path(id): Path<i64>, Json(req): Json<Note>) -> Response {
-    reply(state.hub.annotate_dossier(&me, id, &req.text).await.map(|()| json!({ "ok": true })))
+async fn annotate_dossier(
+    State(state): State<AppState>,
+    ApiActor(me): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<Note>,
+) -> Response {
+    reply(
+        state
+            .hub
+            .annotate_dossier(&me, id, &req.text)
+            .await
+            .map(|()| json!({ "ok": true })),
+    )
 }
 
-async fn dossier_archive(State(state): State<AppState>, ApiActor(me): ApiActor, Path(id): Path<i64>) -> Response {
+async fn dossier_archive(
+    State(state): State<AppState>,
+    ApiActor(me): ApiActor,
+    Path(id): Path<i64>,
+) -> Response {
     match state.hub.dossier_archive(&me, id).await {
-        Ok((d, bytes)) => super::pages::download(bytes, "application/gzip", &format!("dossier-{}.tar.gz", d.id)),
+        Ok((d, bytes)) => super::pages::download(
+            bytes,
+            "application/gzip",
+            &format!("dossier-{}.tar.gz", d.id),
+        ),
         Err(e) => error_response(e),
     }
 }

@@ -26,7 +26,11 @@ pub fn routes() -> Router<AppState> {
         .route("/bundles", post(upload))
 }
 
-async fn runs(State(state): State<AppState>, ApiActor(me): ApiActor, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn runs(
+    State(state): State<AppState>,
+    ApiActor(me): ApiActor,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let filter = RunFilter {
         event_id: q.get("event").and_then(|v| v.parse().ok()),
         system_id: q.get("system").and_then(|v| v.parse().ok()),
@@ -92,13 +96,23 @@ async fn queue(
     reply(result)
 }
 
-async fn run(State(state): State<AppState>, ApiActor(me): ApiActor, Path(id): Path<i64>) -> Response {
+async fn run(
+    State(state): State<AppState>,
+    ApiActor(me): ApiActor,
+    Path(id): Path<i64>,
+) -> Response {
     reply(state.hub.run_view(&me, id).await)
 }
 
-async fn bundle(State(state): State<AppState>, ApiActor(me): ApiActor, Path(id): Path<i64>) -> Response {
+async fn bundle(
+    State(state): State<AppState>,
+    ApiActor(me): ApiActor,
+    Path(id): Path<i64>,
+) -> Response {
     match state.hub.run_bundle(&me, id).await {
-        Ok((run, bytes)) => super::pages::download(bytes, "application/gzip", &format!("run-{}.tar.gz", run.id)),
+        Ok((run, bytes)) => {
+            super::pages::download(bytes, "application/gzip", &format!("run-{}.tar.gz", run.id))
+        }
         Err(e) => error_response(e),
     }
 }
@@ -111,7 +125,12 @@ struct ReviewRequest {
     text: String,
 }
 
-async fn review(State(state): State<AppState>, ApiActor(me): ApiActor, Path(id): Path<i64>, Json(req): Json<ReviewRequest>) -> Response {
+async fn review(
+    State(state): State<AppState>,
+    ApiActor(me): ApiActor,
+    Path(id): Path<i64>,
+    Json(req): Json<ReviewRequest>,
+) -> Response {
     reply(
         state
             .hub
@@ -122,7 +141,12 @@ async fn review(State(state): State<AppState>, ApiActor(me): ApiActor, Path(id):
 }
 
 /// `POST /api/v1/bundles[?system=ID]` with the bundle as a tar.gz body.
-async fn upload(State(state): State<AppState>, ApiActor(me): ApiActor, Query(q): Query<HashMap<String, String>>, body: Bytes) -> Response {
+async fn upload(
+    State(state): State<AppState>,
+    ApiActor(me): ApiActor,
+    Query(q): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Response {
     let system = match q.get("system").map(|s| s.parse::<i64>()) {
         Some(Ok(id)) => Some(id),
         Some(Err(_)) => return error_response(HubError::bad("system: a system id")),

@@ -18,7 +18,11 @@ impl FormData {
     }
 
     pub fn all(&self, name: &str) -> Vec<&str> {
-        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     pub fn id(&self, name: &str) -> HubResult<i64> {
@@ -39,13 +43,23 @@ impl FormData {
     pub fn ids(&self, name: &str) -> HubResult<Vec<i64>> {
         self.all(name)
             .iter()
-            .map(|v| v.trim().parse().map_err(|_| HubError::bad(format!("{name} must be numbers"))))
+            .map(|v| {
+                v.trim()
+                    .parse()
+                    .map_err(|_| HubError::bad(format!("{name} must be numbers")))
+            })
             .collect()
     }
 
     /// The CSRF field must carry the session's token.
     pub fn check_csrf(&self, actor: &Actor) -> HubResult<()> {
-        super::session::check_csrf(actor, self.0.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()))
+        super::session::check_csrf(
+            actor,
+            self.0
+                .iter()
+                .find(|(k, _)| k == "csrf")
+                .map(|(_, v)| v.as_str()),
+        )
     }
 }
 

@@ -49,18 +49,30 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/runs/{id}/rerun", post(pages_runs::rerun))
         .route("/runs/{id}/bundle.tar.gz", get(pages_runs::bundle))
         .route("/worklist", get(pages_runs::worklist))
-        .route("/uploads", get(pages_runs::upload_form).post(pages_runs::upload))
+        .route(
+            "/uploads",
+            get(pages_runs::upload_form).post(pages_runs::upload),
+        )
         .route("/admin", get(pages_dossiers::admin))
-        .route("/admin/organisations", post(pages_dossiers::create_organisation))
+        .route(
+            "/admin/organisations",
+            post(pages_dossiers::create_organisation),
+        )
         .route("/admin/users", post(pages_dossiers::create_user))
         .route("/keys", post(pages_dossiers::add_key))
         .route("/tokens", post(pages_dossiers::create_token))
-        .route("/dossiers", get(pages_dossiers::dossiers).post(pages_dossiers::create_dossier))
+        .route(
+            "/dossiers",
+            get(pages_dossiers::dossiers).post(pages_dossiers::create_dossier),
+        )
         .route("/dossiers/{id}", get(pages_dossiers::dossier))
         .route("/dossiers/{id}/submit", post(pages_dossiers::submit))
         .route("/dossiers/{id}/verify", post(pages_dossiers::verify))
         .route("/dossiers/{id}/notes", post(pages_dossiers::annotate))
-        .route("/dossiers/{id}/archive.tar.gz", get(pages_dossiers::archive))
+        .route(
+            "/dossiers/{id}/archive.tar.gz",
+            get(pages_dossiers::archive),
+        )
         .nest("/api/v1", api::routes())
         .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(body_limit))

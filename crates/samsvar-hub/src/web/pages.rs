@@ -22,11 +22,19 @@ const LOGIN_CSRF_COOKIE: &str = "samsvar_hub_login";
 pub fn render(state: &AppState, name: &str, me: Option<&Actor>, ctx: Value) -> Response {
     let me = me.map(Me::from);
     let full = context! { me => me, ..ctx };
-    match state.templates.get_template(name).and_then(|t| t.render(full)) {
+    match state
+        .templates
+        .get_template(name)
+        .and_then(|t| t.render(full))
+    {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
             tracing::error!("rendering {name}: {e:#}");
-            (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be rendered").into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the page could not be rendered",
+            )
+                .into_response()
         }
     }
 }
@@ -56,7 +64,11 @@ pub fn public_message(e: &HubError) -> String {
     }
 }
 
-pub fn error_page(templates: &minijinja::Environment<'static>, me: Option<&Actor>, e: HubError) -> Response {
+pub fn error_page(
+    templates: &minijinja::Environment<'static>,
+    me: Option<&Actor>,
+    e: HubError,
+) -> Response {
     let status = status_of(&e);
     let message = public_message(&e);
     let me = me.map(Me::from);
@@ -112,7 +124,9 @@ fn login_page(state: &AppState, status: StatusCode, error: &str, email: &str) ->
         context! { title => "Sign in", error => error, email => email, login_csrf => token },
     );
     *response.status_mut() = status;
-    if let Ok(value) = format!("{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict").parse() {
+    if let Ok(value) =
+        format!("{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict").parse()
+    {
         response.headers_mut().append(SET_COOKIE, value);
     }
     response
@@ -127,11 +141,28 @@ pub async fn login(
     let form = FormData(form);
     let cookie_token = cookie_value(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if cookie_token.is_empty() || !same_secret(&cookie_token, form.get("csrf")) {
-        return login_page(&state, StatusCode::FORBIDDEN, &HubError::Csrf.to_string(), form.get("email"));
+        return login_page(
+            &state,
+            StatusCode::FORBIDDEN,
+            &HubError::Csrf.to_string(),
+            form.get("email"),
+        );
     }
-    match state.hub.login(form.get("email"), form.get("password"), &addr.ip().to_string()).await {
+    match state
+        .hub
+        .login(
+            form.get("email"),
+            form.get("password"),
+            &addr.ip().to_string(),
+        )
+        .await
+    {
         Ok(session) => {
-            let secure = if state.hub.config.secure_cookies { "; Secure" } else { "" };
+            let secure = if state.hub.config.secure_cookies {
+                "; Secure"
+            } else {
+                ""
+            };
             let cookie = format!(
                 "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
                 session.cookie,
@@ -143,10 +174,18 @@ pub async fn login(
             }
             response
         }
-        Err(HubError::Unauthorized) => {
-            login_page(&state, StatusCode::UNAUTHORIZED, "Wrong email or password.", form.get("email"))
-        }
-        Err(e) => login_page(&state, status_of(&e), &public_message(&e), form.get("email")),
+        Err(HubError::Unauthorized) => login_page(
+            &state,
+            StatusCode::UNAUTHORIZED,
+            "Wrong email or password.",
+            form.get("email"),
+        ),
+        Err(e) => login_page(
+            &state,
+            status_of(&e),
+            &public_message(&e),
+            form.get("email"),
+        ),
     }
 }
 
@@ -166,24 +205,42 @@ pub async fn logout(
         return fail(&state, &me, e);
     }
     let mut response = Redirect::to("/login").into_response();
-    if let Ok(value) = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0").parse() {
+    if let Ok(value) =
+        format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0").parse()
+    {
         response.headers_mut().append(SET_COOKIE, value);
     }
     response
 }
 
-pub async fn events(State(state): State<AppState>, PageActor(me): PageActor, Query(q): Query<HashMap<String, String>>) -> Response {
+pub async fn events(
+    State(state): State<AppState>,
+    PageActor(me): PageActor,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     match state.hub.events(&me).await {
-        Ok(events) => render(&state, "events.html", Some(&me), context! { title => "Events", events => events, flash => flash(&q) }),
+        Ok(events) => render(
+            &state,
+            "events.html",
+            Some(&me),
+            context! { title => "Events", events => events, flash => flash(&q) },
+        ),
         Err(e) => fail(&state, &me, e),
     }
 }
 
-pub async fn create_event(State(state): State<AppState>, PageActor(me): PageActor, Form(form): Form<Vec<(String, String)>>) -> Response {
+pub async fn create_event(
+    State(state): State<AppState>,
+    PageActor(me): PageActor,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
     let form = FormData(form);
     let result = async {
         form.check_csrf(&me)?;
-        state.hub.create_event(&me, form.get("name"), form.get("description")).await
+        state
+            .hub
+            .create_event(&me, form.get("name"), form.get("description"))
+            .await
     }
     .await;
     match result {
@@ -270,7 +327,10 @@ pub async fn add_suite(
     let result = async {
         form.check_csrf(&me)?;
         let claims = parse_claims(form.get("claims"))?;
-        state.hub.add_suite(&me, id, form.get("path"), &claims).await
+        state
+            .hub
+            .add_suite(&me, id, form.get("path"), &claims)
+            .await
     }
     .await;
     match result {
@@ -279,37 +339,80 @@ pub async fn add_suite(
     }
 }
 
-pub async fn scoreboard(State(state): State<AppState>, PageActor(me): PageActor, Path(id): Path<i64>) -> Response {
+pub async fn scoreboard(
+    State(state): State<AppState>,
+    PageActor(me): PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     match state.hub.scoreboard(&me, id).await {
-        Ok(board) => render(&state, "scoreboard.html", Some(&me), context! { title => format!("Scoreboard — {}", board.event), board => board }),
+        Ok(board) => render(
+            &state,
+            "scoreboard.html",
+            Some(&me),
+            context! { title => format!("Scoreboard — {}", board.event), board => board },
+        ),
         Err(e) => fail(&state, &me, e),
     }
 }
 
-pub async fn scoreboard_csv(State(state): State<AppState>, PageActor(me): PageActor, Path(id): Path<i64>) -> Response {
+pub async fn scoreboard_csv(
+    State(state): State<AppState>,
+    PageActor(me): PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     match state.hub.scoreboard(&me, id).await.and_then(|b| b.to_csv()) {
-        Ok(csv) => download(csv.into_bytes(), "text/csv; charset=utf-8", &format!("scoreboard-{id}.csv")),
+        Ok(csv) => download(
+            csv.into_bytes(),
+            "text/csv; charset=utf-8",
+            &format!("scoreboard-{id}.csv"),
+        ),
         Err(e) => fail(&state, &me, e),
     }
 }
 
-pub async fn scoreboard_json(State(state): State<AppState>, PageActor(me): PageActor, Path(id): Path<i64>) -> Response {
+pub async fn scoreboard_json(
+    State(state): State<AppState>,
+    PageActor(me): PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     match state.hub.scoreboard(&me, id).await {
         Ok(board) => axum::Json(board).into_response(),
         Err(e) => fail(&state, &me, e),
     }
 }
 
-pub async fn matrix(State(state): State<AppState>, PageActor(me): PageActor, Path(id): Path<i64>) -> Response {
+pub async fn matrix(
+    State(state): State<AppState>,
+    PageActor(me): PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     match state.hub.requirement_matrix(&me, id).await {
-        Ok(matrix) => render(&state, "matrix.html", Some(&me), context! { title => "Requirements × systems", matrix => matrix }),
+        Ok(matrix) => render(
+            &state,
+            "matrix.html",
+            Some(&me),
+            context! { title => "Requirements × systems", matrix => matrix },
+        ),
         Err(e) => fail(&state, &me, e),
     }
 }
 
-pub async fn matrix_csv(State(state): State<AppState>, PageActor(me): PageActor, Path(id): Path<i64>) -> Response {
-    match state.hub.requirement_matrix(&me, id).await.and_then(|m| m.to_csv()) {
-        Ok(csv) => download(csv.into_bytes(), "text/csv; charset=utf-8", &format!("requirements-{id}.csv")),
+pub async fn matrix_csv(
+    State(state): State<AppState>,
+    PageActor(me): PageActor,
+    Path(id): Path<i64>,
+) -> Response {
+    match state
+        .hub
+        .requirement_matrix(&me, id)
+        .await
+        .and_then(|m| m.to_csv())
+    {
+        Ok(csv) => download(
+            csv.into_bytes(),
+            "text/csv; charset=utf-8",
+            &format!("requirements-{id}.csv"),
+        ),
         Err(e) => fail(&state, &me, e),
     }
 }

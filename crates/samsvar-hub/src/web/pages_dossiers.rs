@@ -14,7 +14,11 @@ use axum::response::Response;
 use minijinja::{Value, context};
 use std::collections::HashMap;
 
-pub async fn dossiers(State(state): State<AppState>, PageActor(me): PageActor, Query(q): Query<HashMap<String, String>>) -> Response {
+pub async fn dossiers(
+    State(state): State<AppState>,
+    PageActor(me): PageActor,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let result = async {
         let mut rows = Vec::new();
         for d in state.hub.dossiers(&me).await? {
@@ -56,20 +60,41 @@ pub async fn dossiers(State(state): State<AppState>, PageActor(me): PageActor, Q
     }
 }
 
-pub async fn create_dossier(State(state): State<AppState>, PageActor(me): PageActor, Form(form): Form<Vec<(String, String)>>) -> Response {
+pub async fn create_dossier(
+    State(state): State<AppState>,
+    PageActor(me): PageActor,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
     let form = FormData(form);
     let result = async {
         form.check_csrf(&me)?;
-        state.hub.create_dossier(&me, form.id("system_id")?, form.get("title"), &form.ids("run")?).await
+        state
+            .hub
+            .create_dossier(
+                &me,
+                form.id("system_id")?,
+                form.get("title"),
+                &form.ids("run")?,
+            )
+            .await
     }
     .await;
     match result {
-        Ok(id) => see_other(&format!("/dossiers/{id}"), "Dossier assembled; check it and submit it for review."),
+        Ok(id) => see_other(
+            &format!("/dossiers/{id}"),
+            "Dossier assembled; check it and submit it for review.",
+        ),
         Err(e) => fail(&state, &me, e),
     }
 }
 
-async fn dossier_page(state: &AppState, me: &crate::auth::Actor, id: i64, checks: Option<(bool, Vec<crate::service::dossiers::BundleCheck>)>, flash: String) -> Response {
+async fn dossier_page(
+    state: &AppState,
+    me: &crate::auth::Actor,
+    id: i64,
+    checks: Option<(bool, Vec<crate::service::dossiers::BundleCheck>)>,
+    flash: String,
+) -> Response {
     match state.hub.dossier_view(me, id).await {
         Ok(view) => {
             let notes: Vec<Value> = view
@@ -97,11 +122,21 @@ async fn dossier_page(state: &AppState, me: &crate::auth::Actor, id: i64, checks
     }
 }
 
-pub async fn dossier(State(state): State<AppState>, PageActor(me): PageActor, Path(id): Path<i64>, Query(q): Query<HashMap<String, String>>) -> Response {
+pub async fn dossier(
+    State(state): State<AppState>,
+    PageActor(me): PageActor,
+    Path(id): Path<i64>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     dossier_page(&state, &me, id, None, flash(&q)).await
 }
 
-pub async fn submit(State(state): State<AppState>, PageActor(me): PageActor, Path(id): Path<i64>, Form(form): Form<Vec<(String, String)>>) -> Response {
+pub async fn submit(
+    State(state): State<AppState>,
+    PageActor(me): PageActor,
+    Path(id): Path<i64>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
     let form = FormData(form);
     let result = async {
         form.check_csrf(&me)?;
@@ -109,12 +144,20 @@ pub async fn submit(State(state): State<AppState>, PageActor(me): PageActor, Pat
     }
     .await;
     match result {
-        Ok(digest) => see_other(&format!("/dossiers/{id}"), &format!("Submitted for review; archive sha256 {digest}.")),
+        Ok(digest) => see_other(
+            &format!("/dossiers/{id}"),
+            &format!("Submitted for review; archive sha256 {digest}."),
+        ),
         Err(e) => fail(&state, &me, e),
     }
 }
 
-pub async fn verify(State(state): State<AppState>, PageActor(me): PageActor, Path(id): Path<i64>, Form(form): Form<Vec<(String, String)>>) -> Response {
+pub async fn verify(
+    State(state): State<AppState>,
+    PageActor(me): PageActor,
+    Path(id): Path<i64>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
     let form = FormData(form);
     let result = async {
         form.check_csrf(&me)?;
@@ -127,7 +170,12 @@ pub async fn verify(State(state): State<AppState>, PageActor(me): PageActor, Pat
     }
 }
 
-pub async fn annotate(State(state): State<AppState>, PageActor(me): PageActor, Path(id): Path<i64>, Form(form): Form<Vec<(String, String)>>) -> Response {
+pub async fn annotate(
+    State(state): State<AppState>,
+    PageActor(me): PageActor,
+    Path(id): Path<i64>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
     let form = FormData(form);
     let result = async {
         form.check_csrf(&me)?;
@@ -140,18 +188,35 @@ pub async fn annotate(State(state): State<AppState>, PageActor(me): PageActor, P
     }
 }
 
-pub async fn archive(State(state): State<AppState>, PageActor(me): PageActor, Path(id): Path<i64>) -> Response {
+pub async fn archive(
+    State(state): State<AppState>,
+    PageActor(me): PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     match state.hub.dossier_archive(&me, id).await {
-        Ok((d, bytes)) => download(bytes, "application/gzip", &format!("dossier-{}.tar.gz", d.id)),
+        Ok((d, bytes)) => download(
+            bytes,
+            "application/gzip",
+            &format!("dossier-{}.tar.gz", d.id),
+        ),
         Err(e) => fail(&state, &me, e),
     }
 }
 
-pub async fn admin(State(state): State<AppState>, PageActor(me): PageActor, Query(q): Query<HashMap<String, String>>) -> Response {
+pub async fn admin(
+    State(state): State<AppState>,
+    PageActor(me): PageActor,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     admin_page(&state, &me, None, flash(&q)).await
 }
 
-async fn admin_page(state: &AppState, me: &crate::auth::Actor, token: Option<String>, flash: String) -> Response {
+async fn admin_page(
+    state: &AppState,
+    me: &crate::auth::Actor,
+    token: Option<String>,
+    flash: String,
+) -> Response {
     let result = async {
         if !matches!(me.role, Role::Organiser | Role::Vendor) {
             return Err(HubError::Forbidden("accounts and keys are managed by organisers and vendors".into()));
@@ -171,11 +236,18 @@ async fn admin_page(state: &AppState, me: &crate::auth::Actor, token: Option<Str
     }
 }
 
-pub async fn create_organisation(State(state): State<AppState>, PageActor(me): PageActor, Form(form): Form<Vec<(String, String)>>) -> Response {
+pub async fn create_organisation(
+    State(state): State<AppState>,
+    PageActor(me): PageActor,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
     let form = FormData(form);
     let result = async {
         form.check_csrf(&me)?;
-        state.hub.create_organisation(&me, form.get("name"), form.get("address")).await
+        state
+            .hub
+            .create_organisation(&me, form.get("name"), form.get("address"))
+            .await
     }
     .await;
     match result {
@@ -184,13 +256,24 @@ pub async fn create_organisation(State(state): State<AppState>, PageActor(me): P
     }
 }
 
-pub async fn create_user(State(state): State<AppState>, PageActor(me): PageActor, Form(form): Form<Vec<(String, String)>>) -> Response {
+pub async fn create_user(
+    State(state): State<AppState>,
+    PageActor(me): PageActor,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
     let form = FormData(form);
     let result = async {
         form.check_csrf(&me)?;
         state
             .hub
-            .create_user(&me, form.get("email"), form.get("name"), form.get("password"), form.get("role"), form.optional_id("org_id")?)
+            .create_user(
+                &me,
+                form.get("email"),
+                form.get("name"),
+                form.get("password"),
+                form.get("role"),
+                form.optional_id("org_id")?,
+            )
             .await
     }
     .await;
@@ -200,11 +283,23 @@ pub async fn create_user(State(state): State<AppState>, PageActor(me): PageActor
     }
 }
 
-pub async fn add_key(State(state): State<AppState>, PageActor(me): PageActor, Form(form): Form<Vec<(String, String)>>) -> Response {
+pub async fn add_key(
+    State(state): State<AppState>,
+    PageActor(me): PageActor,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
     let form = FormData(form);
     let result = async {
         form.check_csrf(&me)?;
-        state.hub.add_key(&me, form.optional_id("org_id")?, form.get("pem"), form.get("label")).await
+        state
+            .hub
+            .add_key(
+                &me,
+                form.optional_id("org_id")?,
+                form.get("pem"),
+                form.get("label"),
+            )
+            .await
     }
     .await;
     match result {
@@ -213,7 +308,11 @@ pub async fn add_key(State(state): State<AppState>, PageActor(me): PageActor, Fo
     }
 }
 
-pub async fn create_token(State(state): State<AppState>, PageActor(me): PageActor, Form(form): Form<Vec<(String, String)>>) -> Response {
+pub async fn create_token(
+    State(state): State<AppState>,
+    PageActor(me): PageActor,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
     let form = FormData(form);
     let result = async {
         form.check_csrf(&me)?;

@@ -124,7 +124,10 @@ pub async fn queue(
     }
     .await;
     match result {
-        Ok(ids) => see_other(&format!("/systems/{id}"), &format!("Queued {} run(s).", ids.len())),
+        Ok(ids) => see_other(
+            &format!("/systems/{id}"),
+            &format!("Queued {} run(s).", ids.len()),
+        ),
         Err(e) => fail(&state, &me, e),
     }
 }
@@ -172,7 +175,10 @@ pub async fn review(
     let result = async {
         form.check_csrf(&me)?;
         let to = Some(form.get("to_state")).filter(|s| !s.is_empty());
-        state.hub.review_run(&me, id, form.get("kind"), to, form.get("text")).await
+        state
+            .hub
+            .review_run(&me, id, form.get("kind"), to, form.get("text"))
+            .await
     }
     .await;
     match result {
@@ -199,12 +205,20 @@ pub async fn rerun(
     }
 }
 
-pub async fn bundle(State(state): State<AppState>, PageActor(me): PageActor, Path(id): Path<i64>) -> Response {
+pub async fn bundle(
+    State(state): State<AppState>,
+    PageActor(me): PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     match state.hub.run_bundle(&me, id).await {
         Ok((run, bytes)) => download(
             bytes,
             "application/gzip",
-            &format!("run-{}-{}.tar.gz", run.id, run.evidence_run_id.unwrap_or_default()),
+            &format!(
+                "run-{}-{}.tar.gz",
+                run.id,
+                run.evidence_run_id.unwrap_or_default()
+            ),
         ),
         Err(e) => fail(&state, &me, e),
     }
@@ -217,16 +231,36 @@ pub async fn worklist(State(state): State<AppState>, PageActor(me): PageActor) -
     }
     .await;
     match result {
-        Ok(rows) => render(&state, "worklist.html", Some(&me), context! { title => "Worklist", runs => rows }),
+        Ok(rows) => render(
+            &state,
+            "worklist.html",
+            Some(&me),
+            context! { title => "Worklist", runs => rows },
+        ),
         Err(e) => fail(&state, &me, e),
     }
 }
 
-pub async fn upload_form(State(state): State<AppState>, PageActor(me): PageActor, Query(q): Query<HashMap<String, String>>) -> Response {
-    upload_page(&state, &me, q.get("error").cloned().unwrap_or_default(), flash(&q)).await
+pub async fn upload_form(
+    State(state): State<AppState>,
+    PageActor(me): PageActor,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    upload_page(
+        &state,
+        &me,
+        q.get("error").cloned().unwrap_or_default(),
+        flash(&q),
+    )
+    .await
 }
 
-async fn upload_page(state: &AppState, me: &crate::auth::Actor, error: String, flash: String) -> Response {
+async fn upload_page(
+    state: &AppState,
+    me: &crate::auth::Actor,
+    error: String,
+    flash: String,
+) -> Response {
     match state.hub.systems(me, None).await {
         Ok(systems) => render(
             state,
@@ -238,7 +272,11 @@ async fn upload_page(state: &AppState, me: &crate::auth::Actor, error: String, f
     }
 }
 
-pub async fn upload(State(state): State<AppState>, PageActor(me): PageActor, mut multipart: Multipart) -> Response {
+pub async fn upload(
+    State(state): State<AppState>,
+    PageActor(me): PageActor,
+    mut multipart: Multipart,
+) -> Response {
     let mut csrf = None;
     let mut system_id = None;
     let mut bytes = None;
@@ -248,11 +286,15 @@ pub async fn upload(State(state): State<AppState>, PageActor(me): PageActor, mut
                 let name = field.name().unwrap_or("").to_string();
                 let data = match field.bytes().await {
                     Ok(d) => d,
-                    Err(e) => return fail(&state, &me, upload_error(e, state.hub.config.max_upload)),
+                    Err(e) => {
+                        return fail(&state, &me, upload_error(e, state.hub.config.max_upload));
+                    }
                 };
                 match name.as_str() {
                     "csrf" => csrf = Some(String::from_utf8_lossy(&data).into_owned()),
-                    "system_id" => system_id = String::from_utf8_lossy(&data).trim().parse::<i64>().ok(),
+                    "system_id" => {
+                        system_id = String::from_utf8_lossy(&data).trim().parse::<i64>().ok()
+                    }
                     "bundle" => bytes = Some(data.to_vec()),
                     _ => {}
                 }
@@ -274,7 +316,8 @@ pub async fn upload(State(state): State<AppState>, PageActor(me): PageActor, mut
             &format!("Bundle accepted: {}", accepted.reason),
         ),
         Err(HubError::Refused(reason)) => {
-            let mut page = upload_page(&state, &me, format!("Refused: {reason}"), String::new()).await;
+            let mut page =
+                upload_page(&state, &me, format!("Refused: {reason}"), String::new()).await;
             *page.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             page
         }

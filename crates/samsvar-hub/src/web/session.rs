@@ -46,7 +46,10 @@ impl IntoResponse for ToLogin {
 impl FromRequestParts<AppState> for PageActor {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let Some(cookie) = session_cookie(&parts.headers) else {
             return Err(ToLogin.into_response());
         };
@@ -61,7 +64,10 @@ impl FromRequestParts<AppState> for PageActor {
 impl OptionalFromRequestParts<AppState> for PageActor {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
         match <PageActor as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
             Ok(actor) => Ok(Some(actor)),
             Err(_) => Ok(None),
@@ -76,7 +82,10 @@ pub struct ApiActor(pub Actor);
 impl FromRequestParts<AppState> for ApiActor {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let reject = |e: HubError| super::api::error_response(e);
         if let Some(token) = bearer(parts) {
             return match state.hub.actor_from_token(&token).await {

@@ -10,14 +10,23 @@ pub fn environment() -> Environment<'static> {
         ("error.html", include_str!("../../templates/error.html")),
         ("events.html", include_str!("../../templates/events.html")),
         ("event.html", include_str!("../../templates/event.html")),
-        ("scoreboard.html", include_str!("../../templates/scoreboard.html")),
+        (
+            "scoreboard.html",
+            include_str!("../../templates/scoreboard.html"),
+        ),
         ("matrix.html", include_str!("../../templates/matrix.html")),
         ("system.html", include_str!("../../templates/system.html")),
         ("run.html", include_str!("../../templates/run.html")),
-        ("worklist.html", include_str!("../../templates/worklist.html")),
+        (
+            "worklist.html",
+            include_str!("../../templates/worklist.html"),
+        ),
         ("admin.html", include_str!("../../templates/admin.html")),
         ("uploads.html", include_str!("../../templates/uploads.html")),
-        ("dossiers.html", include_str!("../../templates/dossiers.html")),
+        (
+            "dossiers.html",
+            include_str!("../../templates/dossiers.html"),
+        ),
         ("dossier.html", include_str!("../../templates/dossier.html")),
     ] {
         // The sources are compiled in; a syntax error is caught by the page tests.

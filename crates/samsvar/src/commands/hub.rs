@@ -116,7 +116,9 @@ pub struct UserAddArgs {
 fn parse_seconds(s: &str) -> Result<Duration, String> {
     let t = s.trim();
     let (n, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
-    let n: u64 = n.parse().map_err(|_| format!("`{s}` is not a duration like 30s or 10m"))?;
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration like 30s or 10m"))?;
     match unit {
         "" | "s" => Ok(Duration::from_secs(n)),
         "m" => Ok(Duration::from_secs(n * 60)),
@@ -141,7 +143,8 @@ pub fn run(cmd: HubCommand) -> anyhow::Result<Exit> {
 }
 
 fn worker_config(data: &std::path::Path, limits: &RunLimits) -> anyhow::Result<WorkerConfig> {
-    let exe = std::env::current_exe().map_err(|e| anyhow::anyhow!("cannot find the samsvar binary: {e}"))?;
+    let exe = std::env::current_exe()
+        .map_err(|e| anyhow::anyhow!("cannot find the samsvar binary: {e}"))?;
     let mut cfg = WorkerConfig::new(exe, data);
     cfg.run_timeout = limits.run_timeout;
     cfg.lease = limits.lease;
@@ -165,7 +168,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<Exit> {
     } else {
         None
     };
-    samsvar_hub::serve(ServeOptions { addr, db_url: args.db, hub, embedded_worker }).await?;
+    samsvar_hub::serve(ServeOptions {
+        addr,
+        db_url: args.db,
+        hub,
+        embedded_worker,
+    })
+    .await?;
     Ok(Exit::Ok)
 }
 
@@ -199,7 +208,15 @@ async fn add_user(args: UserAddArgs) -> anyhow::Result<Exit> {
         .map_err(|_| anyhow::anyhow!("set SAMSVAR_HUB_PASSWORD to the new account's password"))?;
     let db = samsvar_hub::Db::connect(&args.db).await?;
     let hub = samsvar_hub::Hub::new(db.clone(), HubConfig::new(PathBuf::from(".")));
-    let id = samsvar_hub::service::accounts::create_user_unchecked(&hub, &args.email, &args.name, &password, &args.role, args.org).await?;
+    let id = samsvar_hub::service::accounts::create_user_unchecked(
+        &hub,
+        &args.email,
+        &args.name,
+        &password,
+        &args.role,
+        args.org,
+    )
+    .await?;
     println!("account {id}: {} ({})", args.email, args.role);
     db.close().await;
     Ok(Exit::Ok)

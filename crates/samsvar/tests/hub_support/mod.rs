@@ -26,7 +26,9 @@ pub const PASSWORD: &str = "correct-horse-battery";
 
 pub fn samsvar() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_samsvar"));
-    cmd.env("NO_COLOR", "1").env_remove("SAMSVAR_HUB_DB").env_remove("SAMSVAR_HUB_TOKEN");
+    cmd.env("NO_COLOR", "1")
+        .env_remove("SAMSVAR_HUB_DB")
+        .env_remove("SAMSVAR_HUB_TOKEN");
     cmd
 }
 
@@ -62,7 +64,9 @@ impl HubProc {
             }
             for _ in lines {}
         });
-        let line = rx.recv_timeout(Duration::from_secs(60)).expect("hub printed its address");
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("hub printed its address");
         let url = line
             .split_whitespace()
             .find(|w| w.starts_with("http://"))
@@ -73,7 +77,10 @@ impl HubProc {
 
     /// SIGTERM and wait: a clean stop.
     pub fn stop(mut self) {
-        let _ = Command::new("kill").args(["-s", "TERM", "--"]).arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .args(["-s", "TERM", "--"])
+            .arg(self.child.id().to_string())
+            .status();
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -120,6 +127,7 @@ impl WorkerProc {
         let _ = Command::new("kill")
             .args(["-s", "KILL", "--"])
             .arg(format!("-{}", self.child.id()))
+            .stderr(Stdio::null())
             .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -135,11 +143,27 @@ impl Drop for WorkerProc {
 /// Creates the first organiser from the shell, as the guide says.
 pub fn add_user(db: &str, email: &str, role: &str) {
     let out = samsvar()
-        .args(["hub", "user", "add", "--db", db, "--email", email, "--name", "Olga Organiser", "--role", role])
+        .args([
+            "hub",
+            "user",
+            "add",
+            "--db",
+            db,
+            "--email",
+            email,
+            "--name",
+            "Olga Organiser",
+            "--role",
+            role,
+        ])
         .env("SAMSVAR_HUB_PASSWORD", PASSWORD)
         .output()
         .unwrap();
-    assert!(out.status.success(), "hub user add: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "hub user add: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// An API client with a bearer token.
@@ -161,17 +185,33 @@ impl Api {
             .unwrap();
         assert_eq!(res.status(), 200, "token for {email}");
         let body: Value = res.json().await.unwrap();
-        Api { base: base.to_string(), token: body["token"].as_str().unwrap().to_string(), http }
+        Api {
+            base: base.to_string(),
+            token: body["token"].as_str().unwrap().to_string(),
+            http,
+        }
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {
-        let res = self.http.get(format!("{}{path}", self.base)).bearer_auth(&self.token).send().await.unwrap();
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
         let status = res.status().as_u16();
         (status, res.json().await.unwrap_or(Value::Null))
     }
 
     pub async fn get_bytes(&self, path: &str) -> (u16, Vec<u8>) {
-        let res = self.http.get(format!("{}{path}", self.base)).bearer_auth(&self.token).send().await.unwrap();
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
         let status = res.status().as_u16();
         (status, res.bytes().await.unwrap().to_vec())
     }
@@ -192,7 +232,10 @@ impl Api {
     /// POST that must succeed; returns the body.
     pub async fn ok(&self, path: &str, body: Value) -> Value {
         let (status, value) = self.post(path, body).await;
-        assert!((200..300).contains(&status), "POST {path}: {status} {value}");
+        assert!(
+            (200..300).contains(&status),
+            "POST {path}: {status} {value}"
+        );
         value
     }
 
@@ -207,7 +250,10 @@ impl Api {
                 runs.push(v);
             }
             let done = runs.iter().all(|r| {
-                matches!(r["run"]["state"].as_str(), Some("passed" | "failed" | "error" | "interrupted"))
+                matches!(
+                    r["run"]["state"].as_str(),
+                    Some("passed" | "failed" | "error" | "interrupted")
+                )
             });
             if done {
                 return runs;
@@ -227,7 +273,10 @@ pub struct Browser {
 }
 
 pub fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 pub fn csrf_in(html: &str) -> String {
@@ -254,27 +303,56 @@ impl Browser {
         let res = http
             .post(format!("{base}/login"))
             .header("cookie", &login_cookie)
-            .form(&[("csrf", csrf_in(&html).as_str()), ("email", email), ("password", PASSWORD)])
+            .form(&[
+                ("csrf", csrf_in(&html).as_str()),
+                ("email", email),
+                ("password", PASSWORD),
+            ])
             .send()
             .await
             .unwrap();
         assert_eq!(res.status(), 303, "sign-in redirects");
         let set = cookie_named(&res, "samsvar_hub_session").expect("session cookie");
-        let raw = res.headers().get(reqwest::header::SET_COOKIE).unwrap().to_str().unwrap().to_string();
-        assert!(raw.contains("HttpOnly") && raw.contains("SameSite=Strict"), "cookie flags: {raw}");
-        let mut browser = Browser { base: base.to_string(), http, cookie: set, csrf: String::new() };
+        let raw = res
+            .headers()
+            .get(reqwest::header::SET_COOKIE)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            raw.contains("HttpOnly") && raw.contains("SameSite=Strict"),
+            "cookie flags: {raw}"
+        );
+        let mut browser = Browser {
+            base: base.to_string(),
+            http,
+            cookie: set,
+            csrf: String::new(),
+        };
         let page = browser.page("/events").await.1;
         browser.csrf = csrf_in(&page);
         browser
     }
 
     pub async fn page(&self, path: &str) -> (u16, String) {
-        let res = self.http.get(format!("{}{path}", self.base)).header("cookie", &self.cookie).send().await.unwrap();
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .unwrap();
         (res.status().as_u16(), res.text().await.unwrap())
     }
 
     /// Posts a form (the CSRF field is added unless `with_csrf` is false).
-    pub async fn submit(&self, path: &str, fields: &[(&str, &str)], with_csrf: bool) -> (u16, String) {
+    pub async fn submit(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        with_csrf: bool,
+    ) -> (u16, String) {
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         if with_csrf {
             all.push(("csrf", self.csrf.as_str()));
@@ -288,7 +366,12 @@ impl Browser {
             .await
             .unwrap();
         let status = res.status().as_u16();
-        let location = res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let location = res
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
         let body = res.text().await.unwrap();
         (status, if status == 303 { location } else { body })
     }

@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn chromium() -> Option<PathBuf> {
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser"].iter().map(PathBuf::from).find(|p| p.is_file())
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
 }
 
 fn headless(chromium: &Path, profile: &Path) -> Command {
@@ -36,15 +39,28 @@ fn screenshot(chromium: &Path, url: &str, png: &Path, profile: &Path) {
         .arg(url)
         .output()
         .unwrap();
-    assert!(out.status.success(), "chromium: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "chromium: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let bytes = std::fs::read(png).unwrap();
     assert!(bytes.starts_with(b"\x89PNG"), "not a PNG");
-    assert!(bytes.len() > 15_000, "{} is suspiciously small ({} bytes): blank page?", png.display(), bytes.len());
+    assert!(
+        bytes.len() > 15_000,
+        "{} is suspiciously small ({} bytes): blank page?",
+        png.display(),
+        bytes.len()
+    );
 }
 
 /// The DOM as Chromium built it, to check the page parsed as intended.
 fn dump_dom(chromium: &Path, url: &str, profile: &Path) -> String {
-    let out = headless(chromium, profile).arg("--dump-dom").arg(url).output().unwrap();
+    let out = headless(chromium, profile)
+        .arg("--dump-dom")
+        .arg(url)
+        .output()
+        .unwrap();
     assert!(out.status.success());
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -54,10 +70,46 @@ pub async fn check_pages(hub: &str, ids: &EventIds) {
     let vendor = Browser::login(hub, "ada@nordlys.example.org").await;
     let authority = Browser::login(hub, "tove@authority.example.org").await;
     let pages = [
-        ("scoreboard", &organiser, format!("/events/{}/scoreboard", ids.event), vec!["Nordlys EHR 7.3.0", "Fjord Journal 2.0", "stale", "FHIR R4 REST"]),
-        ("run", &organiser, format!("/runs/{}", ids.run_b), vec!["Run ", "PASSED", "overridden by a monitor", "ruling 3", "SIMULATED TARGETS"]),
-        ("dossier", &authority, format!("/dossiers/{}", ids.dossier), vec!["NOT A DECLARATION OF CONFORMITY", "Annex IV", "verification", "download the archive"]),
-        ("vendor-system", &vendor, format!("/systems/{}", ids.system_a), vec!["Standing per suite", "Queue all that apply"]),
+        (
+            "scoreboard",
+            &organiser,
+            format!("/events/{}/scoreboard", ids.event),
+            vec![
+                "Nordlys EHR 7.3.0",
+                "Fjord Journal 2.0",
+                "stale",
+                "FHIR R4 REST",
+            ],
+        ),
+        (
+            "run",
+            &organiser,
+            format!("/runs/{}", ids.run_b),
+            vec![
+                "Run ",
+                "PASSED",
+                "overridden by a monitor",
+                "ruling 3",
+                "SIMULATED TARGETS",
+            ],
+        ),
+        (
+            "dossier",
+            &authority,
+            format!("/dossiers/{}", ids.dossier),
+            vec![
+                "NOT A DECLARATION OF CONFORMITY",
+                "Annex IV",
+                "verification",
+                "download the archive",
+            ],
+        ),
+        (
+            "vendor-system",
+            &vendor,
+            format!("/systems/{}", ids.system_a),
+            vec!["Standing per suite", "Queue all that apply"],
+        ),
     ];
     let saved = std::env::var_os("SAMSVAR_SCREENSHOT_DIR")
         .map(PathBuf::from)
@@ -70,26 +122,53 @@ pub async fn check_pages(hub: &str, ids: &EventIds) {
         for text in expected {
             assert!(html.contains(text), "{path} lacks {text:?}");
         }
-        assert!(!html.contains("<script"), "{path}: pages work without JavaScript");
+        assert!(
+            !html.contains("<script"),
+            "{path}: pages work without JavaScript"
+        );
         let file = saved.join(format!("{name}.html"));
         std::fs::write(&file, &html).unwrap();
         files.push((name.to_string(), file));
     }
     let Some(chromium) = chromium() else {
         let msg = "CHROMIUM MISSING: the hub pages were not rendered; install Debian's `chromium` package";
-        assert!(std::env::var("SAMSVAR_REQUIRE_CHROMIUM").as_deref() != Ok("1"), "{msg}");
+        assert!(
+            std::env::var("SAMSVAR_REQUIRE_CHROMIUM").as_deref() != Ok("1"),
+            "{msg}"
+        );
         eprintln!("SKIPPED hub page screenshots — {msg}");
         return;
     };
     let profiles = tempfile::tempdir().unwrap();
-    let login_dom = dump_dom(&chromium, &format!("{hub}/login"), &profiles.path().join("dom"));
-    assert!(login_dom.contains("type=\"password\"") && login_dom.contains("Sign in"), "{login_dom}");
-    screenshot(&chromium, &format!("{hub}/login"), &saved.join("login.png"), &profiles.path().join("login"));
+    let login_dom = dump_dom(
+        &chromium,
+        &format!("{hub}/login"),
+        &profiles.path().join("dom"),
+    );
+    assert!(
+        login_dom.contains("type=\"password\"") && login_dom.contains("Sign in"),
+        "{login_dom}"
+    );
+    screenshot(
+        &chromium,
+        &format!("{hub}/login"),
+        &saved.join("login.png"),
+        &profiles.path().join("login"),
+    );
     for (name, file) in &files {
         let url = format!("file://{}", file.display());
-        let dom = dump_dom(&chromium, &url, &profiles.path().join(format!("dom-{name}")));
+        let dom = dump_dom(
+            &chromium,
+            &url,
+            &profiles.path().join(format!("dom-{name}")),
+        );
         assert!(dom.contains("<table"), "{name}: the table survived parsing");
-        screenshot(&chromium, &url, &saved.join(format!("{name}.png")), &profiles.path().join(name));
+        screenshot(
+            &chromium,
+            &url,
+            &saved.join(format!("{name}.png")),
+            &profiles.path().join(name),
+        );
     }
     eprintln!("hub page screenshots in {}", saved.display());
 }

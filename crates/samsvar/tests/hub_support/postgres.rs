@@ -30,9 +30,14 @@ fn bin_dir() -> Option<PathBuf> {
     if let Some(newest) = versions.pop() {
         return Some(newest);
     }
-    let out = Command::new("sh").args(["-c", "command -v initdb"]).output().ok()?;
+    let out = Command::new("sh")
+        .args(["-c", "command -v initdb"])
+        .output()
+        .ok()?;
     let path = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-    path.parent().map(Path::to_path_buf).filter(|p| p.join("pg_ctl").is_file())
+    path.parent()
+        .map(Path::to_path_buf)
+        .filter(|p| p.join("pg_ctl").is_file())
 }
 
 fn is_root() -> bool {
@@ -47,7 +52,10 @@ fn is_root() -> bool {
 pub fn start(test: &str) -> Option<Postgres> {
     let Some(bin) = bin_dir() else {
         let msg = "POSTGRESQL MISSING: install Debian's `postgresql` package";
-        assert!(std::env::var("SAMSVAR_REQUIRE_POSTGRES").as_deref() != Ok("1"), "{msg}");
+        assert!(
+            std::env::var("SAMSVAR_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+            "{msg}"
+        );
         eprintln!("SKIPPED {test} — did NOT run against PostgreSQL: {msg}");
         return None;
     };
@@ -58,12 +66,39 @@ pub fn start(test: &str) -> Option<Postgres> {
     if as_postgres {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-        let status = Command::new("chown").args(["-R", "postgres:postgres"]).arg(&data).status().unwrap();
+        let status = Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(&data)
+            .status()
+            .unwrap();
         assert!(status.success(), "chown the data folder to postgres");
     }
-    let mut pg = Postgres { _dir: dir, data: data.clone(), bin, as_postgres, url: String::new() };
-    pg.run("initdb", &["-D", data.to_str().unwrap(), "-U", "hub", "-A", "trust", "-E", "UTF8", "--no-sync"]);
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut pg = Postgres {
+        _dir: dir,
+        data: data.clone(),
+        bin,
+        as_postgres,
+        url: String::new(),
+    };
+    pg.run(
+        "initdb",
+        &[
+            "-D",
+            data.to_str().unwrap(),
+            "-U",
+            "hub",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ],
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let options = format!(
         "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c max_connections=100",
         data.display()
@@ -71,11 +106,33 @@ pub fn start(test: &str) -> Option<Postgres> {
     let log = data.join("server.log");
     pg.run(
         "pg_ctl",
-        &["-D", data.to_str().unwrap(), "-l", log.to_str().unwrap(), "-w", "-t", "60", "-o", &options, "start"],
+        &[
+            "-D",
+            data.to_str().unwrap(),
+            "-l",
+            log.to_str().unwrap(),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            &options,
+            "start",
+        ],
     );
     // From here on, dropping `pg` stops the server, even when createdb fails.
     pg.url = format!("postgres://hub@127.0.0.1:{port}/hub");
-    pg.run("createdb", &["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "hub", "hub"]);
+    pg.run(
+        "createdb",
+        &[
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-U",
+            "hub",
+            "hub",
+        ],
+    );
     Some(pg)
 }
 
@@ -83,7 +140,11 @@ impl Postgres {
     fn run(&self, tool: &str, args: &[&str]) {
         let exe = self.bin.join(tool);
         let out = if self.as_postgres {
-            Command::new("runuser").args(["-u", "postgres", "--"]).arg(&exe).args(args).output()
+            Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(&exe)
+                .args(args)
+                .output()
         } else {
             Command::new(&exe).args(args).output()
         }
@@ -106,7 +167,11 @@ impl Drop for Postgres {
         let data = self.data.display().to_string();
         let args = ["-D", data.as_str(), "-m", "immediate", "-w", "stop"];
         let _ = if self.as_postgres {
-            Command::new("runuser").args(["-u", "postgres", "--"]).arg(&exe).args(args).output()
+            Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(&exe)
+                .args(args)
+                .output()
         } else {
             Command::new(&exe).args(args).output()
         };
