@@ -168,7 +168,7 @@ async fn scoreboard(db_url: &str) -> anyhow::Result<()> {
     report("requirement matrix (service)", &mut times);
 
     // The page over HTTP: sessions come from the database, so sign in for real.
-    let hash = samsvar_hub::auth::hash_password("bench-password-1")?;
+    let hash = samsvar_hub::auth::hash_password("bench-password-1").map_err(anyhow::Error::msg)?;
     db.create_user("page@bench", "Page", &hash, "organiser", None)
         .await?;
     let session = hub

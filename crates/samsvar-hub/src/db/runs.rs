@@ -280,11 +280,12 @@ impl Db {
     /// Requirement outcomes of the newest finished run per system and suite.
     pub async fn requirement_cells(&self, event_id: i64) -> HubResult<Vec<RequirementCell>> {
         Ok(sqlx::query_as(
-            "SELECT r.system_id, q.requirement, q.outcome FROM run_requirements q \
-             JOIN runs r ON r.id = q.run_id \
-             JOIN (SELECT MAX(id) AS id FROM runs WHERE event_id = $1 \
+            // MIN picks the worst outcome: `error` < `fail` < `pass`.
+            "SELECT r.system_id, q.requirement, MIN(q.outcome) AS outcome \
+             FROM (SELECT MAX(id) AS id FROM runs WHERE event_id = $1 \
                AND state IN ('passed', 'failed', 'error', 'interrupted') GROUP BY system_id, suite_ref) latest \
-             ON latest.id = r.id ORDER BY q.requirement",
+             JOIN runs r ON r.id = latest.id \
+             JOIN run_requirements q ON q.run_id = latest.id GROUP BY r.system_id, q.requirement",
         )
         .bind(event_id)
         .fetch_all(&self.pool)

@@ -56,12 +56,12 @@ async fn run_rows(state: &AppState, runs: &[Run]) -> HubResult<Vec<Value>> {
     let mut systems: HashMap<i64, String> = HashMap::new();
     let mut rows = Vec::with_capacity(runs.len());
     for r in runs {
-        if !suites.contains_key(&r.suite_ref) {
-            suites.insert(r.suite_ref, state.hub.db.suite(r.suite_ref).await?.suite_id);
+        if let std::collections::hash_map::Entry::Vacant(slot) = suites.entry(r.suite_ref) {
+            slot.insert(state.hub.db.suite(r.suite_ref).await?.suite_id);
         }
-        if !systems.contains_key(&r.system_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = systems.entry(r.system_id) {
             let s = state.hub.db.system(r.system_id).await?;
-            systems.insert(r.system_id, format!("{} {}", s.name, s.version));
+            slot.insert(format!("{} {}", s.name, s.version));
         }
         rows.push(context! {
             id => r.id, source => r.source, state => r.effective_state(), suite_version => r.suite_version,
