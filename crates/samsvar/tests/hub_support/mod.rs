@@ -2,6 +2,7 @@
 //! started for the test, and small HTTP helpers.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod boundaries;
 pub mod pages;
 pub mod postgres;
 
