@@ -1,7 +1,7 @@
 //! RFC 7523 client assertions (`private_key_jwt`), as SMART Backend Services and
 //! HelseID require them.
 
-use crate::{AuthError, SigningKey, unix_now};
+use crate::{AuthError, SigningKey, jwt, unix_now};
 use jsonwebtoken::Header;
 use serde::Serialize;
 
@@ -36,10 +36,10 @@ pub fn client_assertion(
         nbf: now,
         exp: now + ASSERTION_LIFETIME_SECS,
     };
-    let mut header = Header::new(key.alg.jws());
+    let mut header = Header::new(jwt::algorithm(key));
     header.typ = Some("JWT".into());
-    header.kid = Some(key.kid.clone());
-    jsonwebtoken::encode(&header, &claims, key.encoding_key())
+    header.kid = Some(key.kid().to_string());
+    jsonwebtoken::encode(&header, &claims, &jwt::encoding_key(key)?)
         .map_err(|e| AuthError::Sign(e.to_string()))
 }
 
@@ -54,8 +54,8 @@ mod tests {
         for alg in [KeyAlgorithm::ES256, KeyAlgorithm::EdDSA] {
             let key = SigningKey::generate(alg).unwrap();
             let jwt = client_assertion(&key, "my-client", "https://as.example/token").unwrap();
-            let jwk = key.public_jwk_typed().unwrap();
-            let mut v = Validation::new(alg.jws());
+            let jwk = jwt::header_jwk(&key).unwrap();
+            let mut v = Validation::new(jwt::algorithm(&key));
             v.set_audience(&["https://as.example/token"]);
             v.set_issuer(&["my-client"]);
             let data = jsonwebtoken::decode::<serde_json::Value>(
@@ -68,7 +68,7 @@ mod tests {
             assert!(
                 data.claims["exp"].as_i64().unwrap() - data.claims["iat"].as_i64().unwrap() <= 300
             );
-            assert_eq!(data.header.kid.as_deref(), Some(key.kid.as_str()));
+            assert_eq!(data.header.kid.as_deref(), Some(key.kid()));
         }
     }
 }

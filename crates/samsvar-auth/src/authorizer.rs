@@ -53,7 +53,7 @@ impl Authorizer {
             AuthConfig::None => Kind::None,
             AuthConfig::Bearer { token } => {
                 let secret = token.resolve()?;
-                redactor.register_secret(&secret);
+                redactor.register(secret.expose());
                 Kind::Static(secret)
             }
             _ => match TokenClient::from_config(cfg, fhir_base, http, redactor.clone())? {

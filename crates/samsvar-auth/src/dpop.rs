@@ -1,7 +1,7 @@
 //! DPoP proofs (RFC 9449): one signed JWT per request, bound to the method and URL,
 //! and to the access token through `ath`.
 
-use crate::{AuthError, SigningKey, unix_now};
+use crate::{AuthError, SigningKey, jwt, unix_now};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::Header;
@@ -21,14 +21,27 @@ struct ProofClaims<'a> {
 }
 
 /// Builds DPoP proofs with one key (the key the token gets bound to).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DpopProof {
     key: SigningKey,
+    /// Prepared once: a proof is signed for every request.
+    encoding: jsonwebtoken::EncodingKey,
+    jwk: jsonwebtoken::jwk::Jwk,
+}
+
+impl std::fmt::Debug for DpopProof {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DpopProof").field("key", &self.key).finish()
+    }
 }
 
 impl DpopProof {
-    pub fn new(key: SigningKey) -> Self {
-        Self { key }
+    pub fn new(key: SigningKey) -> Result<Self, AuthError> {
+        Ok(Self {
+            encoding: jwt::encoding_key(&key)?,
+            jwk: jwt::header_jwk(&key)?,
+            key,
+        })
     }
 
     pub fn key(&self) -> &SigningKey {
@@ -52,10 +65,10 @@ impl DpopProof {
             ath: access_token.map(access_token_hash),
             nonce,
         };
-        let mut header = Header::new(self.key.alg.jws());
+        let mut header = Header::new(jwt::algorithm(&self.key));
         header.typ = Some("dpop+jwt".into());
-        header.jwk = Some(self.key.public_jwk_typed()?);
-        jsonwebtoken::encode(&header, &claims, self.key.encoding_key())
+        header.jwk = Some(self.jwk.clone());
+        jsonwebtoken::encode(&header, &claims, &self.encoding)
             .map_err(|e| AuthError::Sign(e.to_string()))
     }
 }
@@ -84,7 +97,7 @@ mod tests {
 
     #[test]
     fn proof_has_dpop_header_and_binding_claims() {
-        let proof = DpopProof::new(SigningKey::generate(KeyAlgorithm::ES256).unwrap());
+        let proof = DpopProof::new(SigningKey::generate(KeyAlgorithm::ES256).unwrap()).unwrap();
         let jwt = proof
             .proof(
                 "POST",

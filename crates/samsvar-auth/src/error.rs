@@ -29,3 +29,12 @@ pub enum AuthError {
     #[error("failed to set up TLS: {0}")]
     Tls(String),
 }
+
+impl From<samsvar_keys::KeyError> for AuthError {
+    fn from(e: samsvar_keys::KeyError) -> Self {
+        match e {
+            samsvar_keys::KeyError::Read { path, source } => AuthError::KeyFile { path, source },
+            samsvar_keys::KeyError::Invalid { path, reason } => AuthError::BadKey { path, reason },
+        }
+    }
+}

@@ -8,8 +8,10 @@
 //! - TLS settings: custom CA bundles, client certificates (mutual TLS), TLS 1.2 minimum.
 //!
 //! Secrets come from the environment or files only (never from suite files), are held in
-//! [`Secret`], which never prints its value, and are registered with a [`Redactor`] so every
-//! output can scrub them.
+//! [`Secret`], which never prints its value, and every secret read and every credential
+//! obtained (access tokens, client assertions, DPoP proofs, Basic credentials) is
+//! registered with the run's [`Redactor`] the moment it exists, so no output shows it.
+//! Keys are `samsvar-keys`' [`SigningKey`]s, the same as evidence signing uses.
 
 mod assertion;
 mod authorizer;
@@ -17,7 +19,7 @@ mod config;
 mod discovery;
 mod dpop;
 mod error;
-mod keys;
+mod jwt;
 mod secret;
 mod tls;
 mod tls_probe;
@@ -29,8 +31,9 @@ pub use config::{AuthConfig, ClientAuthMethod, DpopConfig, SecretRef, TlsConfig,
 pub use discovery::{SmartConfiguration, discover};
 pub use dpop::{DpopProof, access_token_hash, htu_of};
 pub use error::AuthError;
-pub use keys::{KeyAlgorithm, SigningKey, jwk_thumbprint};
-pub use secret::{Redactor, Secret};
+pub use samsvar_keys::{Algorithm as KeyAlgorithm, SigningKey, jwk_thumbprint};
+pub use samsvar_record::Redactor;
+pub use secret::Secret;
 pub use tls::apply_tls;
 pub use tls_probe::{LegacyVersion, ProbeOutcome, probe_legacy_tls};
 pub use token::{AccessToken, TokenClient, TokenType};

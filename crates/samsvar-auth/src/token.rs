@@ -44,7 +44,7 @@ enum Credential {
         method: ClientAuthMethod,
     },
     Assertion {
-        key: SigningKey,
+        key: Box<SigningKey>,
         audience: Option<String>,
     },
 }
@@ -121,7 +121,7 @@ impl TokenClient {
                 ..
             } => {
                 let secret = client_secret.resolve()?;
-                redactor.register_secret(&secret);
+                redactor.register(secret.expose());
                 (
                     client_id,
                     Credential::Secret {
@@ -141,11 +141,11 @@ impl TokenClient {
                 extra,
                 ..
             } => {
-                let key = SigningKey::load(key_file, kid.as_deref())?;
+                let key = SigningKey::load(key_file)?.with_kid(kid.as_deref());
                 (
                     client_id,
                     Credential::Assertion {
-                        key,
+                        key: Box::new(key),
                         audience: audience.clone(),
                     },
                     scope,
@@ -158,11 +158,11 @@ impl TokenClient {
             None => None,
             Some(d) => {
                 let key = match &d.key_file {
-                    Some(path) => SigningKey::load(path, None)?,
+                    Some(path) => SigningKey::load(path)?,
                     None => SigningKey::generate(d.alg.unwrap_or(KeyAlgorithm::ES256))
                         .map_err(AuthError::Sign)?,
                 };
-                Some(DpopProof::new(key))
+                Some(DpopProof::new(key)?)
             }
         };
         Ok(Some(Self {
@@ -317,7 +317,7 @@ impl TokenClient {
                 ),
                 None => format!("HTTP {status}"),
             };
-            return Err(fail(self.redactor.redact(&reason)));
+            return Err(fail(self.redactor.text(&reason).into_owned()));
         }
         if let Some(nonce) = nonce
             && let Ok(mut state) = self.state.lock()

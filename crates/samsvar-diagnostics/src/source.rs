@@ -1,3 +1,7 @@
+//! Files a diagnostic may point into, and byte spans inside them.
+
+use crate::{LineCol, LineIndex};
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -5,7 +9,7 @@ use std::sync::Arc;
 pub type FileId = u32;
 
 /// A half-open byte range `[start, end)` in one source file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct Span {
     pub file: FileId,
     pub start: u32,
@@ -22,65 +26,40 @@ impl Span {
     }
 }
 
-/// 1-based line and column (column counted in characters, as editors do).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LineCol {
-    pub line: usize,
-    pub col: usize,
-}
-
-/// The text of one file plus the byte offsets of its line starts.
+/// The text of one file plus its line index.
 #[derive(Debug)]
 pub struct SourceFile {
     pub path: PathBuf,
     /// The name shown to users (usually the path as given on the command line).
     pub name: String,
     pub text: String,
-    line_starts: Vec<usize>,
+    lines: LineIndex,
 }
 
 impl SourceFile {
     pub fn new(path: impl Into<PathBuf>, text: String) -> Self {
         let path = path.into();
         let name = path.display().to_string();
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
+        let lines = LineIndex::new(&text);
         Self {
             path,
             name,
             text,
-            line_starts,
+            lines,
         }
     }
 
     /// Line and column of a byte offset; offsets past the end clamp to the end.
     pub fn line_col(&self, offset: usize) -> LineCol {
-        let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
-        let start = self.line_starts[line];
-        let col = self
-            .text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count())
-            + 1;
-        LineCol {
-            line: line + 1,
-            col,
-        }
+        self.lines.line_col(&self.text, offset)
     }
 
     /// The text of a 1-based line without its line terminator.
     pub fn line_text(&self, line: usize) -> &str {
-        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
-            return "";
-        };
-        let end = self
-            .line_starts
-            .get(line)
-            .copied()
-            .unwrap_or(self.text.len());
-        self.text[start..end].trim_end_matches(['\n', '\r'])
+        self.lines
+            .line_range(&self.text, line)
+            .and_then(|r| self.text.get(r))
+            .unwrap_or("")
     }
 }
 
@@ -129,11 +108,12 @@ mod tests {
 
     #[test]
     fn line_col_is_one_based_and_counts_chars() {
-        let f = SourceFile::new("a.yaml", "ab\nøx: 1\n".to_string());
+        let f = SourceFile::new("a.yaml", "ab\nøx: 1\r\n".to_string());
         assert_eq!(f.line_col(0), LineCol { line: 1, col: 1 });
         assert_eq!(f.line_col(3), LineCol { line: 2, col: 1 });
         // 'ø' is two bytes; 'x' is the second character.
         assert_eq!(f.line_col(5), LineCol { line: 2, col: 2 });
         assert_eq!(f.line_text(2), "øx: 1");
+        assert_eq!(f.line_text(7), "");
     }
 }

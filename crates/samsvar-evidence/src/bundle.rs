@@ -2,7 +2,6 @@
 //! the HTML report, the file manifest, canonical `evidence.json` and its signature.
 
 use crate::declaration::{self, DeclarationConfig};
-use crate::digest::sha256_hex;
 use crate::ehds;
 use crate::error::{EvidenceError, Result};
 use crate::keys::SigningKey;
@@ -10,8 +9,7 @@ use crate::manifest::{self, EVIDENCE_JSON, EVIDENCE_JWS, EXCHANGES_DIR};
 use crate::model::{
     EVIDENCE_FORMAT, EVIDENCE_FORMAT_VERSION, Evidence, PackageDigest, SutIdentity, ToolBuild,
 };
-use crate::redact::Scrubber;
-use samsvar_runner::record::{Body, RunRecord, StepRecord};
+use samsvar_record::{Body, Redactor, RunRecord, sha256_hex};
 use std::path::{Path, PathBuf};
 
 /// A private key and its optional certificate chain (DER, signer first).
@@ -28,8 +26,8 @@ pub struct BundleOptions {
     pub packages: Vec<PackageDigest>,
     /// `Some` when a declaration was requested; mandatory fields are checked.
     pub declaration: Option<DeclarationConfig>,
-    /// Configured secret values (scrubbed wherever they appear).
-    pub secrets: Vec<String>,
+    /// The run's redactor: every secret it knows is scrubbed wherever it appears.
+    pub redactor: Redactor,
     pub signer: Option<Signer>,
     /// Write `report.html`.
     pub html: bool,
@@ -48,8 +46,10 @@ pub struct BundleSummary {
     pub kid: Option<String>,
 }
 
-/// Builds the bundle in `dir` from `record`. Every file already in `dir` (run.json,
-/// junit.xml, the journal, bodies) is scrubbed once more and listed in the manifest.
+/// Builds the bundle in `dir` from `record`. The record is redacted again (a secret
+/// learnt after a value was recorded is still caught), and every file already in `dir`
+/// (run.json, junit.xml, the journal, bodies) is scrubbed once more and listed in the
+/// manifest.
 pub fn write_bundle(
     dir: &Path,
     record: &RunRecord,
@@ -57,12 +57,14 @@ pub fn write_bundle(
     options: &BundleOptions,
 ) -> Result<BundleSummary> {
     std::fs::create_dir_all(dir).map_err(|e| EvidenceError::io("create", dir, e))?;
-    let scrubber = Scrubber::new(&options.secrets);
+    let scrubber = &options.redactor;
     let mut run = record.clone();
-    scrubber.scrub_run(&mut run);
+    scrubber.redact_run(&mut run);
 
     let exchanges = dir.join(EXCHANGES_DIR);
-    for_each_body(&run, &mut |body| write_body(&exchanges, body, &scrubber))?;
+    for body in run.bodies() {
+        write_body(&exchanges, body, scrubber)?;
+    }
 
     let mut sut = options.sut.clone();
     if let Some(sut) = &mut sut
@@ -103,12 +105,12 @@ pub fn write_bundle(
                     source,
                 })?;
             let name = format!("testreport/{}.json", safe_file_name(&suite.id));
-            write_scrubbed(dir, &name, &bytes, &scrubber)?;
+            write_scrubbed(dir, &name, &bytes, scrubber)?;
         }
     }
     if options.html {
         let html = crate::html::render(&evidence, dir)?;
-        write_scrubbed(dir, crate::html::REPORT_HTML, html.as_bytes(), &scrubber)?;
+        write_scrubbed(dir, crate::html::REPORT_HTML, html.as_bytes(), scrubber)?;
     }
 
     // Second line of defence: scrub every file that is already there (other reporters' output).
@@ -118,13 +120,13 @@ pub fn write_bundle(
         }
         let path = dir.join(&rel);
         let bytes = std::fs::read(&path).map_err(|e| EvidenceError::io("read", &path, e))?;
-        if let Some(clean) = scrubber.scrub_bytes(&bytes) {
+        if let Some(clean) = scrubber.bytes(&bytes) {
             write_atomic(&path, &clean)?;
         }
     }
 
     evidence.files = manifest::scan(dir)?;
-    let canonical = canonical_evidence(&evidence, &scrubber)?;
+    let canonical = canonical_evidence(&evidence, scrubber)?;
     write_atomic(&dir.join(EVIDENCE_JSON), &canonical)?;
 
     let jws_path = dir.join(EVIDENCE_JWS);
@@ -154,14 +156,14 @@ pub fn write_bundle(
 }
 
 /// The canonical bytes of `evidence`, scrubbed as a JSON tree and checked once more as bytes.
-pub fn canonical_evidence(evidence: &Evidence, scrubber: &Scrubber) -> Result<Vec<u8>> {
+pub fn canonical_evidence(evidence: &Evidence, scrubber: &Redactor) -> Result<Vec<u8>> {
     let mut value = serde_json::to_value(evidence).map_err(|source| EvidenceError::Json {
         what: "the evidence record",
         source,
     })?;
-    scrubber.scrub_json(&mut value);
+    scrubber.json(&mut value);
     let canonical = crate::jcs::to_canonical_vec(&value)?;
-    match scrubber.scrub_bytes(&canonical) {
+    match scrubber.bytes(&canonical) {
         None => Ok(canonical),
         Some(scrubbed) => {
             // A secret spanning JSON syntax: re-canonicalize what is left.
@@ -173,39 +175,15 @@ pub fn canonical_evidence(evidence: &Evidence, scrubber: &Scrubber) -> Result<Ve
     }
 }
 
-/// Calls `f` for every body of every exchange in the run.
-pub fn for_each_body(run: &RunRecord, f: &mut dyn FnMut(&Body) -> Result<()>) -> Result<()> {
-    let visit_step = |step: &StepRecord, f: &mut dyn FnMut(&Body) -> Result<()>| -> Result<()> {
-        if let Some(exchange) = &step.exchange {
-            if let Some(body) = &exchange.request.body {
-                f(body)?;
-            }
-            if let Some(body) = exchange.response.as_ref().and_then(|r| r.body.as_ref()) {
-                f(body)?;
-            }
-        }
-        Ok(())
-    };
-    for suite in &run.suites {
-        for step in suite.setup.iter().chain(&suite.teardown) {
-            visit_step(step, f)?;
-        }
-        for (_, test) in ehds::all_tests_of_suite(suite) {
-            for step in &test.steps {
-                visit_step(step, f)?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Stores a body once under `exchanges/<sha256>` (bodies without bytes were stored by the journal).
-pub fn write_body(exchanges: &Path, body: &Body, scrubber: &Scrubber) -> Result<()> {
+/// Stores a body once under `exchanges/<sha256>` (bodies without bytes were stored by
+/// the journal). The body was redacted with the record, so its digest names the file.
+pub fn write_body(exchanges: &Path, body: &Body, scrubber: &Redactor) -> Result<()> {
     if body.bytes.is_empty() {
         return Ok(());
     }
+    // Redacted already; checked again so that no secret is stored under any name.
     let bytes = scrubber
-        .scrub_bytes(&body.bytes)
+        .bytes(&body.bytes)
         .unwrap_or_else(|| body.bytes.to_vec());
     let name = sha256_hex(&bytes);
     let path = exchanges.join(&name);
@@ -219,12 +197,12 @@ pub fn write_body(exchanges: &Path, body: &Body, scrubber: &Scrubber) -> Result<
     write_atomic_with(&path, &bytes, false)
 }
 
-fn write_scrubbed(dir: &Path, rel: &str, bytes: &[u8], scrubber: &Scrubber) -> Result<()> {
+fn write_scrubbed(dir: &Path, rel: &str, bytes: &[u8], scrubber: &Redactor) -> Result<()> {
     let path = dir.join(rel);
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| EvidenceError::io("create", parent, e))?;
     }
-    match scrubber.scrub_bytes(bytes) {
+    match scrubber.bytes(bytes) {
         Some(clean) => write_atomic(&path, &clean),
         None => write_atomic(&path, bytes),
     }

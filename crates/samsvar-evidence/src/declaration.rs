@@ -3,10 +3,8 @@
 //! `[declaration]`, plus Annex III item 4 (results and critical analyses of the
 //! verification and validation tests) taken from the run itself.
 
-use crate::ehds::all_tests;
 use crate::model::{PackageDigest, SutIdentity};
-use samsvar_runner::Outcome;
-use samsvar_runner::record::{RunRecord, Summary};
+use samsvar_record::{Outcome, RunRecord, Summary};
 use serde::{Deserialize, Serialize};
 
 /// The `[declaration]` config table.
@@ -214,10 +212,11 @@ pub fn build(
 }
 
 fn test_results(run: &RunRecord) -> TestResults {
-    let findings: Vec<String> = all_tests(run)
-        .into_iter()
-        .filter(|(_, t)| !t.optional && t.outcome.is_failure())
-        .map(|(suite, t)| {
+    let findings: Vec<String> = run
+        .tests()
+        .filter(|e| !e.test.optional && e.test.outcome.is_failure())
+        .map(|e| {
+            let (suite, t) = (&e.suite.id, e.test);
             let reason = t.reason.as_deref().unwrap_or("no reason recorded");
             format!(
                 "{suite}/{}: {} — {reason} ({})",

@@ -1,10 +1,6 @@
 //! sha256 digests as lowercase hex, the one digest form used across the bundle.
 
-use sha2::{Digest, Sha256};
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
+pub use samsvar_record::sha256_hex;
 
 /// `true` when `s` looks like a sha256 hex digest (used to accept `exchanges/<sha256>` names).
 pub fn is_sha256_hex(s: &str) -> bool {

@@ -1,8 +1,7 @@
 //! EHDS roll-up: results per harmonised component and priority category, and the
 //! per-requirement conformity table (requirement id → tests → outcome).
 
-use samsvar_runner::Outcome;
-use samsvar_runner::record::{GroupRecord, ItemRecord, RunRecord, SuiteRecord, TestRecord};
+use samsvar_record::{Outcome, RunRecord, Summary};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -19,11 +18,9 @@ pub struct ComponentResult {
     /// `interoperability`, `logging`, or `unmapped` for tests without an EHDS mapping.
     pub component: String,
     pub category: Option<String>,
-    pub total: usize,
-    pub passed: usize,
-    pub skipped: usize,
-    pub failed: usize,
-    pub errored: usize,
+    /// Counts of the row's tests by outcome.
+    #[serde(flatten)]
+    pub counts: Summary,
     /// Worst outcome of the required tests in this row (of all, when none is required).
     pub outcome: Outcome,
     #[serde(skip)]
@@ -46,32 +43,12 @@ pub struct TestRef {
     pub outcome: Outcome,
 }
 
-/// Every test of a run with its suite id, in file order.
-pub fn all_tests(run: &RunRecord) -> Vec<(&str, &TestRecord)> {
-    run.suites.iter().flat_map(all_tests_of_suite).collect()
-}
-
-/// Every test of one suite with the suite id, in file order.
-pub fn all_tests_of_suite(suite: &SuiteRecord) -> Vec<(&str, &TestRecord)> {
-    let mut out = Vec::new();
-    collect(&suite.root, &suite.id, &mut out);
-    out
-}
-
-fn collect<'a>(group: &'a GroupRecord, suite: &'a str, out: &mut Vec<(&'a str, &'a TestRecord)>) {
-    for item in &group.items {
-        match item {
-            ItemRecord::Group(g) => collect(g, suite, out),
-            ItemRecord::Test(t) => out.push((suite, t)),
-        }
-    }
-}
-
 pub fn rollup(run: &RunRecord) -> EhdsRollup {
     let mut components: BTreeMap<(String, Option<String>), ComponentResult> = BTreeMap::new();
     let mut requirements: BTreeMap<String, Vec<TestRef>> = BTreeMap::new();
 
-    for (suite_id, test) in all_tests(run) {
+    for entry in run.tests() {
+        let (suite_id, test) = (entry.suite.id.as_str(), entry.test);
         let (component, category) = match &test.ehds {
             Some(e) => (e.component.clone(), e.category.clone()),
             None => ("unmapped".to_string(), None),
@@ -81,23 +58,13 @@ pub fn rollup(run: &RunRecord) -> EhdsRollup {
             .or_insert_with(|| ComponentResult {
                 component,
                 category,
-                total: 0,
-                passed: 0,
-                skipped: 0,
-                failed: 0,
-                errored: 0,
+                counts: Summary::default(),
                 outcome: Outcome::Pass,
                 outcome_from_required: false,
             });
-        row.total += 1;
-        match test.outcome {
-            Outcome::Pass => row.passed += 1,
-            Outcome::Skip => row.skipped += 1,
-            Outcome::Fail => row.failed += 1,
-            Outcome::Error => row.errored += 1,
-        }
+        row.counts.add(test.outcome);
         // Worst required outcome; rows with only optional tests show their worst outcome.
-        let required_seen = row.total > 1 && row.outcome_from_required;
+        let required_seen = row.counts.total > 1 && row.outcome_from_required;
         if !test.optional {
             row.outcome = if required_seen {
                 row.outcome.max(test.outcome)
@@ -106,7 +73,7 @@ pub fn rollup(run: &RunRecord) -> EhdsRollup {
             };
             row.outcome_from_required = true;
         } else if !row.outcome_from_required {
-            row.outcome = if row.total > 1 {
+            row.outcome = if row.counts.total > 1 {
                 row.outcome.max(test.outcome)
             } else {
                 test.outcome

@@ -1,12 +1,10 @@
 //! report.html: one self-contained page (inline CSS, no external fetches) for a
 //! human reviewer, rendered with minijinja from the evidence record.
 
-use crate::ehds::all_tests_of_suite;
 use crate::error::{EvidenceError, Result};
 use crate::manifest::EXCHANGES_DIR;
 use crate::model::Evidence;
-use samsvar_runner::Outcome;
-use samsvar_runner::record::{Body, Exchange, StepRecord, TestRecord};
+use samsvar_record::{Body, Exchange, Outcome, StepRecord, TestRecord};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -94,10 +92,10 @@ fn context(evidence: &Evidence, dir: &Path) -> Value {
     let mut failures = Vec::new();
     let mut suites = Vec::new();
     for suite in &run.suites {
-        let tests = all_tests_of_suite(suite);
-        for (suite_id, test) in &tests {
+        let tests: Vec<&TestRecord> = suite.tests().map(|e| e.test).collect();
+        for test in &tests {
             if test.outcome.is_failure() {
-                failures.push(failure(suite_id, test, dir));
+                failures.push(failure(&suite.id, test, dir));
             }
         }
         for step in suite.setup.iter().chain(&suite.teardown) {
@@ -109,10 +107,9 @@ fn context(evidence: &Evidence, dir: &Path) -> Value {
                 }));
             }
         }
-        let shown_tests: Vec<&TestRecord> = tests.iter().map(|(_, t)| *t).collect();
         suites.push(json!({
             "id": suite.id, "version": suite.version, "title": suite.title, "path": suite.path,
-            "sha256": suite.sha256, "outcome": suite.outcome, "tests": shown_tests,
+            "sha256": suite.sha256, "outcome": suite.outcome, "tests": tests,
         }));
     }
 

@@ -1,96 +1,55 @@
-//! The append-only run journal (`journal.jsonl`): one JSON line per event, written at
-//! once (so a killed process loses nothing) and fsync'd after every finished test,
-//! bodies stored under `exchanges/` as they arrive. After a crash, [`finalize_from_journal`] rebuilds an incomplete bundle
-//! holding every step and test that had finished.
+//! The append-only run journal (`journal.jsonl`): a header line, then the run's events
+//! themselves, one JSON line each with the time it was written. Every line is written
+//! at once (a killed process loses nothing) and the file is synced after every finished
+//! test; bodies are stored under `exchanges/` before the line that names them. After a
+//! crash, [`finalize_from_journal`] replays the events through the same fold the runner
+//! builds its record with: tests still open become `interrupted`, planned tests that
+//! never started `not_started`.
 
 use crate::bundle::{BundleOptions, BundleSummary, write_body, write_bundle};
 use crate::error::{EvidenceError, Result};
 use crate::manifest::{EXCHANGES_DIR, JOURNAL};
 use crate::model::{PackageDigest, SutIdentity};
-use crate::redact::Scrubber;
-use samsvar_runner::record::{
-    EhdsRecord, FileDigest, GroupRecord, ItemRecord, RunRecord, StepRecord, SuiteRecord, Summary,
-    TargetRecord, TestRecord, ToolInfo,
-};
-use samsvar_runner::{Event, Outcome};
+use samsvar_record::{Event, EventSink, Fold, Redactor, RunRecord, ToolInfo};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-pub const JOURNAL_VERSION: &str = "1";
+/// Version of the journal's line format. 2: the lines are the run's events.
+pub const JOURNAL_VERSION: &str = "2";
 
-/// What the journal knows before the first event: enough to describe an interrupted run.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// What the journal knows before the first event.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct JournalHeader {
     pub tool: Option<ToolInfo>,
     pub sut: Option<SutIdentity>,
     #[serde(default)]
     pub packages: Vec<PackageDigest>,
-    /// The suites of the run, in run order.
-    #[serde(default)]
-    pub suites: Vec<SuiteHeader>,
 }
 
-/// A suite as planned, before any test ran.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SuiteHeader {
-    pub id: String,
-    pub version: String,
-    pub title: String,
-    pub path: String,
-    pub sha256: String,
-    #[serde(default)]
-    pub fixtures: Vec<FileDigest>,
-    pub ehds: Option<EhdsRecord>,
-    #[serde(default)]
-    pub verifies: Vec<String>,
+/// The first line.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename = "header")]
+struct HeaderLine {
+    journal_version: String,
+    at: String,
+    header: JournalHeader,
 }
 
-/// One journal line.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Entry {
-    Header {
-        journal_version: String,
-        at: String,
-        header: Box<JournalHeader>,
-    },
-    RunStarted {
-        at: String,
-        run_id: String,
-        started_at: String,
-        targets: Vec<TargetRecord>,
-    },
-    SuiteStarted {
-        at: String,
-        suite_id: String,
-        title: String,
-    },
-    TestStarted {
-        at: String,
-        suite_id: String,
-        test_id: String,
-    },
-    StepFinished {
-        at: String,
-        suite_id: String,
-        test_id: Option<String>,
-        step: Box<StepRecord>,
-    },
-    TestFinished {
-        at: String,
-        suite_id: String,
-        test: Box<TestRecord>,
-    },
-    SuiteFinished {
-        at: String,
-        suite: Box<SuiteRecord>,
-    },
-    RunFinished {
-        at: String,
-        record: Box<RunRecord>,
-    },
+/// Every other line: an event and when it was written.
+#[derive(Serialize)]
+struct StampedRef<'a> {
+    at: &'a str,
+    #[serde(flatten)]
+    event: &'a Event,
+}
+
+#[derive(Deserialize)]
+struct Stamped {
+    at: String,
+    #[serde(flatten)]
+    event: Event,
 }
 
 /// Writes the journal as events arrive.
@@ -98,10 +57,9 @@ pub enum Entry {
 pub struct Journal {
     dir: PathBuf,
     file: File,
-    scrubber: Scrubber,
+    redactor: Redactor,
     /// The first write error; later events are dropped and the error is reported at the end.
     failed: Option<String>,
-    record: Option<RunRecord>,
 }
 
 pub fn now_rfc3339() -> String {
@@ -111,26 +69,28 @@ pub fn now_rfc3339() -> String {
 }
 
 impl Journal {
-    /// Starts a journal in `dir` (created if needed), replacing any earlier one.
-    pub fn create(dir: &Path, header: JournalHeader, secrets: &[String]) -> Result<Self> {
+    /// Starts a journal in `dir` (created if needed), replacing any earlier one. Every
+    /// line and body is checked against `redactor` (the run's) before it is written.
+    pub fn create(dir: &Path, header: JournalHeader, redactor: &Redactor) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|e| EvidenceError::io("create", dir, e))?;
         let path = dir.join(JOURNAL);
         let file = File::create(&path).map_err(|e| EvidenceError::io("create", &path, e))?;
         let mut journal = Journal {
             dir: dir.to_path_buf(),
             file,
-            scrubber: Scrubber::new(secrets),
+            redactor: redactor.clone(),
             failed: None,
-            record: None,
         };
-        journal.append(
-            &Entry::Header {
-                journal_version: JOURNAL_VERSION.to_string(),
-                at: now_rfc3339(),
-                header: Box::new(header),
-            },
-            true,
-        )?;
+        let line = HeaderLine {
+            journal_version: JOURNAL_VERSION.to_string(),
+            at: now_rfc3339(),
+            header,
+        };
+        let bytes = serde_json::to_vec(&line).map_err(|source| EvidenceError::Json {
+            what: "the journal header",
+            source,
+        })?;
+        journal.append(bytes, true)?;
         Ok(journal)
     }
 
@@ -138,7 +98,8 @@ impl Journal {
         &self.dir
     }
 
-    /// Records one event. Never fails the run: a write error is kept and returned by [`Journal::finish`].
+    /// Records one event. Never fails the run: a write error is kept and returned by
+    /// [`Journal::finish`].
     pub fn on_event(&mut self, event: &Event) {
         if self.failed.is_some() {
             return;
@@ -150,115 +111,45 @@ impl Journal {
 
     fn try_event(&mut self, event: &Event) -> Result<()> {
         let at = now_rfc3339();
-        let exchanges = self.dir.join(EXCHANGES_DIR);
-        let (entry, sync) = match event {
-            Event::RunStarted {
-                run_id,
-                started_at,
-                targets,
-                ..
-            } => (
-                Entry::RunStarted {
-                    at,
-                    run_id: run_id.clone(),
-                    started_at: started_at.clone(),
-                    targets: targets.clone(),
-                },
-                true,
-            ),
-            Event::SuiteStarted {
-                suite_id, title, ..
-            } => (
-                Entry::SuiteStarted {
-                    at,
-                    suite_id: suite_id.clone(),
-                    title: title.clone(),
-                },
-                false,
-            ),
-            Event::TestStarted { suite_id, test_id } => (
-                Entry::TestStarted {
-                    at,
-                    suite_id: suite_id.clone(),
-                    test_id: test_id.clone(),
-                },
-                false,
-            ),
-            Event::StepFinished {
-                suite_id,
-                test_id,
-                step,
-            } => {
-                let mut step = step.clone();
-                self.scrubber.scrub_step(&mut step);
-                store_bodies(&exchanges, &step, &self.scrubber)?;
-                (
-                    Entry::StepFinished {
-                        at,
-                        suite_id: suite_id.clone(),
-                        test_id: test_id.clone(),
-                        step: Box::new(step),
-                    },
-                    // Written at once (a killed process loses nothing); synced with its test.
-                    false,
-                )
-            }
-            Event::TestFinished { suite_id, test } => {
-                let mut test = test.clone();
-                self.scrubber.scrub_test(&mut test);
-                for step in &test.steps {
-                    store_bodies(&exchanges, step, &self.scrubber)?;
-                }
-                (
-                    Entry::TestFinished {
-                        at,
-                        suite_id: suite_id.clone(),
-                        test: Box::new(test),
-                    },
-                    true,
-                )
-            }
-            Event::SuiteFinished { suite } => {
-                let mut suite = suite.clone();
-                self.scrubber.scrub_suite(&mut suite);
-                (
-                    Entry::SuiteFinished {
-                        at,
-                        suite: Box::new(suite),
-                    },
-                    true,
-                )
-            }
-            Event::RunFinished { record } => {
-                self.record = Some(record.clone());
-                let mut record = record.clone();
-                self.scrubber.scrub_run(&mut record);
-                (
-                    Entry::RunFinished {
-                        at,
-                        record: Box::new(record),
-                    },
-                    true,
-                )
-            }
+        let mut line = stamped(&at, event)?;
+        let bodies_leak = match event {
+            Event::StepFinished { step, .. } => step
+                .bodies()
+                .any(|b| self.redactor.contains_secret(&b.bytes)),
+            _ => false,
         };
-        self.append(&entry, sync)
-    }
-
-    fn append(&mut self, entry: &Entry, sync: bool) -> Result<()> {
-        let path = self.dir.join(JOURNAL);
-        let mut value = serde_json::to_value(entry).map_err(|source| EvidenceError::Json {
-            what: "a journal entry",
-            source,
-        })?;
-        self.scrubber.scrub_json(&mut value);
-        let mut line = serde_json::to_vec(&value).map_err(|source| EvidenceError::Json {
-            what: "a journal entry",
-            source,
-        })?;
-        if let Some(clean) = self.scrubber.scrub_bytes(&line) {
+        // The runner redacted the event with this same redactor; only a secret learnt
+        // since (a token obtained meanwhile) makes a second pass rewrite it.
+        let redacted;
+        let event = if bodies_leak || self.redactor.contains_secret(&line) {
+            let mut clean = event.clone();
+            self.redactor.redact_event(&mut clean);
+            line = stamped(&at, &clean)?;
+            redacted = clean;
+            &redacted
+        } else {
+            event
+        };
+        if let Event::StepFinished { step, .. } = event {
+            let exchanges = self.dir.join(EXCHANGES_DIR);
+            for body in step.bodies() {
+                write_body(&exchanges, body, &self.redactor)?;
+            }
+        }
+        if let Some(clean) = self.redactor.bytes(&line) {
             line = clean;
         }
+        // Synced at every milestone; steps are written at once and synced with their
+        // test (waiting for the disk per step made runs several times slower).
+        let sync = !matches!(
+            event,
+            Event::StepFinished { .. } | Event::SuiteStarted { .. } | Event::TestStarted { .. }
+        );
+        self.append(line, sync)
+    }
+
+    fn append(&mut self, mut line: Vec<u8>, sync: bool) -> Result<()> {
+        let path = self.dir.join(JOURNAL);
         line.push(b'\n');
         // One write per line: a crash leaves at most one partial last line.
         self.file
@@ -272,45 +163,26 @@ impl Journal {
         Ok(())
     }
 
-    /// Ends the journal and writes the complete bundle from the run record
-    /// (the one carried by `RunFinished`, or `record` when given).
-    pub fn finish(
-        mut self,
-        record: Option<&RunRecord>,
-        options: &BundleOptions,
-    ) -> Result<BundleSummary> {
+    /// Ends the journal and writes the complete bundle from the run's record.
+    pub fn finish(mut self, record: &RunRecord, options: &BundleOptions) -> Result<BundleSummary> {
         if let Some(err) = self.failed.take() {
             return Err(EvidenceError::Finalize {
                 path: self.dir.clone(),
                 message: format!("the journal could not be written: {err}"),
             });
         }
-        let record = match record.or(self.record.as_ref()) {
-            Some(r) => r.clone(),
-            None => {
-                return Err(EvidenceError::Finalize {
-                    path: self.dir.clone(),
-                    message: "the run did not finish; use `samsvar report finalize`".into(),
-                });
-            }
-        };
         self.file
             .sync_all()
             .map_err(|e| EvidenceError::io("sync", self.dir.join(JOURNAL), e))?;
-        write_bundle(&self.dir, &record, true, options)
+        write_bundle(&self.dir, record, true, options)
     }
 }
 
-fn store_bodies(exchanges: &Path, step: &StepRecord, scrubber: &Scrubber) -> Result<()> {
-    if let Some(exchange) = &step.exchange {
-        if let Some(body) = &exchange.request.body {
-            write_body(exchanges, body, scrubber)?;
-        }
-        if let Some(body) = exchange.response.as_ref().and_then(|r| r.body.as_ref()) {
-            write_body(exchanges, body, scrubber)?;
-        }
-    }
-    Ok(())
+fn stamped(at: &str, event: &Event) -> Result<Vec<u8>> {
+    serde_json::to_vec(&StampedRef { at, event }).map_err(|source| EvidenceError::Json {
+        what: "a journal entry",
+        source,
+    })
 }
 
 /// What [`read_journal`] recovered.
@@ -318,244 +190,65 @@ fn store_bodies(exchanges: &Path, step: &StepRecord, scrubber: &Scrubber) -> Res
 pub struct Recovered {
     pub header: JournalHeader,
     pub record: RunRecord,
-    /// `true` when the journal holds the run's own final record.
+    /// `true` when the journal reaches the run's end (`run_finished`).
     pub complete: bool,
     /// Lines that could not be read (a torn last line after a crash).
     pub skipped_lines: usize,
 }
 
-/// Rebuilds the run record from a journal. Unfinished tests that have finished steps
-/// are kept as `error` tests with the reason "interrupted".
+/// Rebuilds the run record from a journal by replaying its events through the fold.
 pub fn read_journal(dir: &Path) -> Result<Recovered> {
     let path = dir.join(JOURNAL);
     let text = std::fs::read(&path).map_err(|e| EvidenceError::io("read", &path, e))?;
-    let mut entries = Vec::new();
+    let fail = |message: String| EvidenceError::Finalize {
+        path: dir.to_path_buf(),
+        message,
+    };
+    let mut header = JournalHeader::default();
+    let mut fold = Fold::new();
     let mut skipped_lines = 0;
+    let mut first = true;
     for line in text.split(|b| *b == b'\n') {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match serde_json::from_slice::<Entry>(line) {
-            Ok(e) => entries.push(e),
+        if std::mem::take(&mut first)
+            && let Ok(h) = serde_json::from_slice::<HeaderLine>(line)
+        {
+            if h.journal_version != JOURNAL_VERSION {
+                return Err(fail(format!(
+                    "the journal is version {}, this samsvar reads version {JOURNAL_VERSION}: \
+                     finalize it with the samsvar that wrote it",
+                    h.journal_version
+                )));
+            }
+            header = h.header;
+            continue;
+        }
+        match serde_json::from_slice::<Stamped>(line) {
+            Ok(Stamped { at, event }) => {
+                fold.seen_at(&at);
+                fold.apply(event);
+            }
             Err(_) => skipped_lines += 1,
         }
     }
-    let mut header = JournalHeader::default();
-    let mut run_id = None;
-    let mut started_at = None;
-    let mut targets = Vec::new();
-    let mut last_at = None;
-    let mut suite_order: Vec<(String, String)> = Vec::new();
-    let mut finished_suites: Vec<SuiteRecord> = Vec::new();
-    let mut finished_tests: Vec<(String, TestRecord)> = Vec::new();
-    let mut loose_steps: Vec<(String, Option<String>, StepRecord)> = Vec::new();
-    let mut started_tests: Vec<(String, String)> = Vec::new();
-
-    for entry in entries {
-        match entry {
-            Entry::Header { header: h, at, .. } => {
-                header = *h;
-                last_at = Some(at);
-            }
-            Entry::RunStarted {
-                at,
-                run_id: id,
-                started_at: s,
-                targets: t,
-            } => {
-                run_id = Some(id);
-                started_at = Some(s);
-                targets = t;
-                last_at = Some(at);
-            }
-            Entry::SuiteStarted {
-                at,
-                suite_id,
-                title,
-            } => {
-                suite_order.push((suite_id, title));
-                last_at = Some(at);
-            }
-            Entry::TestStarted {
-                at,
-                suite_id,
-                test_id,
-            } => {
-                started_tests.push((suite_id, test_id));
-                last_at = Some(at);
-            }
-            Entry::StepFinished {
-                at,
-                suite_id,
-                test_id,
-                step,
-            } => {
-                loose_steps.push((suite_id, test_id, *step));
-                last_at = Some(at);
-            }
-            Entry::TestFinished { at, suite_id, test } => {
-                finished_tests.push((suite_id, *test));
-                last_at = Some(at);
-            }
-            Entry::SuiteFinished { at, suite } => {
-                finished_suites.push(*suite);
-                last_at = Some(at);
-            }
-            Entry::RunFinished { record, .. } => {
-                return Ok(Recovered {
-                    header,
-                    record: *record,
-                    complete: true,
-                    skipped_lines,
-                });
-            }
-        }
+    if !fold.has_started() {
+        return Err(fail(
+            "the journal has no run_started entry: the run never started".into(),
+        ));
     }
-
-    let run_id = run_id.ok_or_else(|| EvidenceError::Finalize {
-        path: dir.to_path_buf(),
-        message: "the journal has no run_started entry: the run never started".into(),
-    })?;
-    let started_at = started_at.unwrap_or_default();
-    let finished_at = last_at.unwrap_or_else(|| started_at.clone());
-
-    // Suites in the order they were planned, then any the header did not know.
-    let mut ids: Vec<String> = header.suites.iter().map(|s| s.id.clone()).collect();
-    for (id, _) in &suite_order {
-        if !ids.contains(id) {
-            ids.push(id.clone());
-        }
+    let complete = fold.is_complete();
+    let mut record = fold.into_record();
+    if !complete {
+        record.duration_ms = duration_between(&record.started_at, &record.finished_at);
     }
-    let mut suites = Vec::new();
-    for id in ids {
-        if let Some(done) = finished_suites.iter().find(|s| s.id == id) {
-            suites.push(done.clone());
-            continue;
-        }
-        let planned = header.suites.iter().find(|s| s.id == id);
-        let title = planned
-            .map(|s| s.title.clone())
-            .or_else(|| {
-                suite_order
-                    .iter()
-                    .find(|(s, _)| *s == id)
-                    .map(|(_, t)| t.clone())
-            })
-            .unwrap_or_default();
-        let mut items: Vec<ItemRecord> = finished_tests
-            .iter()
-            .filter(|(s, _)| *s == id)
-            .map(|(_, t)| ItemRecord::Test(t.clone()))
-            .collect();
-        // Tests that started and finished some steps but not the test itself.
-        for (_, test_id) in started_tests.iter().filter(|(s, _)| *s == id) {
-            if finished_tests
-                .iter()
-                .any(|(s, t)| *s == id && t.id == *test_id)
-            {
-                continue;
-            }
-            let steps: Vec<StepRecord> = loose_steps
-                .iter()
-                .filter(|(s, t, _)| *s == id && t.as_deref() == Some(test_id.as_str()))
-                .map(|(_, _, step)| step.clone())
-                .collect();
-            items.push(ItemRecord::Test(interrupted_test(
-                test_id,
-                planted_verifies(planned),
-                steps,
-            )));
-        }
-        let setup: Vec<StepRecord> = loose_steps
-            .iter()
-            .filter(|(s, t, _)| *s == id && t.is_none())
-            .map(|(_, _, step)| step.clone())
-            .collect();
-        let outcome = items
-            .iter()
-            .filter_map(|i| match i {
-                ItemRecord::Test(t) if !t.optional => Some(t.outcome),
-                _ => None,
-            })
-            .chain(setup.iter().map(|s| s.outcome))
-            .max()
-            .unwrap_or(Outcome::Skip)
-            .max(Outcome::Error);
-        suites.push(SuiteRecord {
-            id: id.clone(),
-            version: planned.map(|s| s.version.clone()).unwrap_or_default(),
-            title,
-            path: planned.map(|s| s.path.clone()).unwrap_or_default(),
-            sha256: planned.map(|s| s.sha256.clone()).unwrap_or_default(),
-            fixtures: planned.map(|s| s.fixtures.clone()).unwrap_or_default(),
-            ehds: planned.and_then(|s| s.ehds.clone()),
-            verifies: planted_verifies(planned),
-            setup,
-            teardown: Vec::new(),
-            root: GroupRecord {
-                id: id.clone(),
-                title: None,
-                optional: false,
-                outcome,
-                items,
-            },
-            outcome,
-        });
-    }
-
-    let mut summary = Summary::default();
-    for suite in &suites {
-        for (_, test) in crate::ehds::all_tests_of_suite(suite) {
-            summary.add(test.outcome);
-        }
-    }
-    let record = RunRecord {
-        format_version: samsvar_runner::record::RECORD_FORMAT_VERSION.to_string(),
-        run_id,
-        tool: header.tool.clone().unwrap_or(ToolInfo {
-            name: "samsvar".into(),
-            version: "unknown".into(),
-        }),
-        duration_ms: duration_between(&started_at, &finished_at),
-        started_at,
-        finished_at,
-        targets,
-        outcome: Outcome::Error,
-        summary,
-        suites,
-    };
     Ok(Recovered {
         header,
         record,
-        complete: false,
+        complete,
         skipped_lines,
     })
-}
-
-fn planted_verifies(planned: Option<&SuiteHeader>) -> Vec<String> {
-    planned.map(|s| s.verifies.clone()).unwrap_or_default()
-}
-
-fn interrupted_test(test_id: &str, verifies: Vec<String>, steps: Vec<StepRecord>) -> TestRecord {
-    TestRecord {
-        id: test_id.to_string(),
-        title: None,
-        optional: false,
-        verifies,
-        ehds: None,
-        outcome: Outcome::Error,
-        reason: Some(format!(
-            "interrupted: the run stopped before this test finished ({} step(s) had finished)",
-            steps.len()
-        )),
-        location: steps
-            .first()
-            .map(|s| s.location.clone())
-            .unwrap_or_default(),
-        started_at: None,
-        duration_ms: steps.iter().map(|s| s.duration_ms).sum(),
-        steps,
-    }
 }
 
 fn duration_between(start: &str, end: &str) -> u64 {
@@ -571,7 +264,7 @@ fn duration_between(start: &str, end: &str) -> u64 {
 }
 
 /// `samsvar report finalize DIR`: builds the bundle from the journal in `dir`.
-/// Marked `complete: false` unless the journal holds the run's final record.
+/// Marked `complete: false` unless the journal reaches the run's end.
 pub fn finalize_from_journal(
     dir: &Path,
     options: &BundleOptions,
@@ -588,7 +281,7 @@ pub fn finalize_from_journal(
     Ok((summary, recovered))
 }
 
-/// The journal as a runner [`EventSink`]: subscribe it, run, then [`JournalSink::finish`].
+/// The journal as an [`EventSink`]: subscribe it, run, then [`JournalSink::finish`].
 #[derive(Debug)]
 pub struct JournalSink {
     journal: std::sync::Mutex<Option<Journal>>,
@@ -602,11 +295,7 @@ impl JournalSink {
     }
 
     /// Closes the journal and writes the complete bundle (see [`Journal::finish`]).
-    pub fn finish(
-        &self,
-        record: Option<&RunRecord>,
-        options: &BundleOptions,
-    ) -> Result<BundleSummary> {
+    pub fn finish(&self, record: &RunRecord, options: &BundleOptions) -> Result<BundleSummary> {
         let journal = self
             .journal
             .lock()
@@ -620,7 +309,7 @@ impl JournalSink {
     }
 }
 
-impl samsvar_runner::EventSink for JournalSink {
+impl EventSink for JournalSink {
     fn emit(&self, event: &Event) {
         if let Ok(mut guard) = self.journal.lock()
             && let Some(journal) = guard.as_mut()

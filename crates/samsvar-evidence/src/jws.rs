@@ -1,7 +1,7 @@
 //! Detached JWS (RFC 7515 compact serialization with the payload left out:
 //! `BASE64URL(header)..BASE64URL(signature)`), over the canonical `evidence.json` bytes.
 
-use crate::keys::{Algorithm, SigningKey, VerifyingKey};
+use crate::keys::{Algorithm, EVIDENCE_ALGORITHMS, SigningKey, VerifyingKey};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde::{Deserialize, Serialize};
@@ -30,6 +30,12 @@ pub const EVIDENCE_CTY: &str = "samsvar-evidence+json";
 /// Signs `payload` and returns the detached compact JWS. `x5c` is the DER chain, signer first;
 /// its first certificate must hold the signing key.
 pub fn sign_detached(payload: &[u8], key: &SigningKey, x5c: &[Vec<u8>]) -> Result<String, String> {
+    if !EVIDENCE_ALGORITHMS.contains(&key.algorithm()) {
+        return Err(format!(
+            "a {} key cannot sign evidence: use an Ed25519 or P-256 key",
+            key.algorithm().jws_name()
+        ));
+    }
     let public = key.verifying_key();
     if let Some(leaf) = x5c.first() {
         let cert_key = crate::certs::cert_public_key(leaf)?;
@@ -46,7 +52,7 @@ pub fn sign_detached(payload: &[u8], key: &SigningKey, x5c: &[Vec<u8>]) -> Resul
     };
     let header_json = crate::jcs::to_canonical_vec(&header).map_err(|e| e.to_string())?;
     let header_b64 = URL_SAFE_NO_PAD.encode(header_json);
-    let signature = key.sign(&signing_input(&header_b64, payload));
+    let signature = key.sign(&signing_input(&header_b64, payload))?;
     Ok(format!(
         "{header_b64}..{}",
         URL_SAFE_NO_PAD.encode(signature)
@@ -89,12 +95,14 @@ impl DetachedJws {
             .map_err(|e| format!("header is not base64url: {e}"))?;
         let header: JwsHeader = serde_json::from_slice(&header_json)
             .map_err(|e| format!("header is not a JWS header: {e}"))?;
-        let algorithm = Algorithm::from_jws_name(&header.alg).ok_or_else(|| {
-            format!(
-                "algorithm `{}` is not accepted (EdDSA or ES256)",
-                header.alg
-            )
-        })?;
+        let algorithm = Algorithm::from_jws_name(&header.alg)
+            .filter(|a| EVIDENCE_ALGORITHMS.contains(a))
+            .ok_or_else(|| {
+                format!(
+                    "algorithm `{}` is not accepted (EdDSA or ES256)",
+                    header.alg
+                )
+            })?;
         let signature = URL_SAFE_NO_PAD
             .decode(signature_b64)
             .map_err(|e| format!("signature is not base64url: {e}"))?;
@@ -152,8 +160,8 @@ mod tests {
 
     #[test]
     fn detached_round_trip_and_tamper() {
-        for alg in [Algorithm::EdDsa, Algorithm::Es256] {
-            let key = SigningKey::generate(alg);
+        for alg in EVIDENCE_ALGORITHMS {
+            let key = SigningKey::generate(alg).unwrap();
             let jws = sign_detached(b"{\"a\":1}", &key, &[]).unwrap();
             assert!(jws.contains(".."));
             let parsed = DetachedJws::parse(jws.as_bytes()).unwrap();
@@ -164,7 +172,7 @@ mod tests {
                 .verify(b"{\"a\":1}", &parsed.embedded_key().unwrap())
                 .unwrap();
             assert!(parsed.verify(b"{\"a\":2}", &key.verifying_key()).is_err());
-            let other = SigningKey::generate(alg);
+            let other = SigningKey::generate(alg).unwrap();
             assert!(parsed.verify(b"{\"a\":1}", &other.verifying_key()).is_err());
         }
     }

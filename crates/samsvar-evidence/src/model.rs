@@ -4,12 +4,12 @@
 
 use crate::declaration::Declaration;
 use crate::ehds::EhdsRollup;
-use samsvar_runner::record::RunRecord;
+use samsvar_record::RunRecord;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub const EVIDENCE_FORMAT: &str = "samsvar-evidence";
-pub const EVIDENCE_FORMAT_VERSION: &str = "1.0";
+pub const EVIDENCE_FORMAT_VERSION: &str = "1.1";
 
 /// The whole evidence record.
 #[derive(Debug, Clone, Serialize, Deserialize)]

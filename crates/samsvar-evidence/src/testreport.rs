@@ -1,10 +1,8 @@
 //! FHIR R4 TestReport per suite (testreport/<suite-id>.json): one `operation` action
 //! per step followed by one `assert` action per assertion.
 
-use crate::ehds::all_tests_of_suite;
 use crate::model::Evidence;
-use samsvar_runner::Outcome;
-use samsvar_runner::record::{StepRecord, SuiteRecord};
+use samsvar_record::{Outcome, StepRecord, SuiteRecord, TestRecord};
 use serde_json::{Map, Value, json};
 
 /// TestReport.status codes (http://hl7.org/fhir/report-status-codes).
@@ -48,12 +46,9 @@ fn fhir_id(s: &str) -> String {
 }
 
 pub fn build(evidence: &Evidence, suite: &SuiteRecord) -> Value {
-    let tests = all_tests_of_suite(suite);
+    let tests: Vec<&TestRecord> = suite.tests().map(|e| e.test).collect();
     let total = tests.len();
-    let passed = tests
-        .iter()
-        .filter(|(_, t)| t.outcome == Outcome::Pass)
-        .count();
+    let passed = tests.iter().filter(|t| t.outcome == Outcome::Pass).count();
     let result = if !evidence.complete {
         "pending"
     } else if suite.outcome.is_failure() {
@@ -106,7 +101,7 @@ pub fn build(evidence: &Evidence, suite: &SuiteRecord) -> Value {
     }
     let test_entries: Vec<Value> = tests
         .iter()
-        .map(|(_, test)| {
+        .map(|test| {
             let mut actions: Vec<Value> = test.steps.iter().flat_map(step_actions).collect();
             if actions.is_empty() {
                 // A test needs at least one action; record why nothing ran.

@@ -36,9 +36,9 @@ fn all_files(dir: &Path) -> Vec<String> {
 
 #[test]
 fn untouched_bundle_verifies_with_both_algorithms() {
-    for alg in [Algorithm::EdDsa, Algorithm::Es256] {
+    for alg in [Algorithm::EdDSA, Algorithm::ES256] {
         let tmp = tempfile::tempdir().unwrap();
-        let key = SigningKey::generate(alg);
+        let key = SigningKey::generate(alg).unwrap();
         fresh_bundle(tmp.path(), &key);
         let files = all_files(tmp.path());
         for expected in [
@@ -71,7 +71,7 @@ fn untouched_bundle_verifies_with_both_algorithms() {
         assert!(v.render(tmp.path()).contains("NOT authenticated"));
 
         // A different key is refused.
-        let other = SigningKey::generate(alg);
+        let other = SigningKey::generate(alg).unwrap();
         let v = verify_bundle(tmp.path(), &Trust::Key(other.verifying_key())).unwrap();
         assert!(!v.ok());
         assert_eq!(v.problems[0].path(), "evidence.jws");
@@ -81,7 +81,7 @@ fn untouched_bundle_verifies_with_both_algorithms() {
 #[test]
 fn flipping_any_single_byte_of_any_file_is_detected() {
     let tmp = tempfile::tempdir().unwrap();
-    let key = SigningKey::generate(Algorithm::EdDsa);
+    let key = SigningKey::generate(Algorithm::EdDSA).unwrap();
     fresh_bundle(tmp.path(), &key);
     let trust = Trust::Key(key.verifying_key());
     let files = all_files(tmp.path());
@@ -136,7 +136,7 @@ fn flipping_any_single_byte_of_any_file_is_detected() {
 #[test]
 fn deleted_added_and_renamed_files_are_named() {
     let tmp = tempfile::tempdir().unwrap();
-    let key = SigningKey::generate(Algorithm::Es256);
+    let key = SigningKey::generate(Algorithm::ES256).unwrap();
     fresh_bundle(tmp.path(), &key);
     let trust = Trust::Key(key.verifying_key());
     let files = all_files(tmp.path());
@@ -196,7 +196,7 @@ fn unsigned_bundle_verifies_digests_and_fails_when_a_key_is_required() {
     let v = verify_bundle(tmp.path(), &Trust::None).unwrap();
     assert!(v.ok());
     assert_eq!(v.signature, SignatureStatus::Unsigned);
-    let key = SigningKey::generate(Algorithm::EdDsa);
+    let key = SigningKey::generate(Algorithm::EdDSA).unwrap();
     let v = verify_bundle(tmp.path(), &Trust::Key(key.verifying_key())).unwrap();
     assert_eq!(
         v.problems,
@@ -244,9 +244,9 @@ fn ca_and_signer_cert(key: &SigningKey, ca_name: &str) -> (Vec<u8>, Vec<u8>) {
 
 #[test]
 fn a_signature_chained_to_the_trusted_ca_verifies_and_a_stranger_ca_is_refused() {
-    for alg in [Algorithm::Es256, Algorithm::EdDsa] {
+    for alg in [Algorithm::ES256, Algorithm::EdDSA] {
         let tmp = tempfile::tempdir().unwrap();
-        let key = SigningKey::generate(alg);
+        let key = SigningKey::generate(alg).unwrap();
         let (ca, leaf) = ca_and_signer_cert(&key, "Projectathon test CA");
         let run = common::sample_run(None);
         let options = BundleOptions {
@@ -262,7 +262,8 @@ fn a_signature_chained_to_the_trusted_ca_verifies_and_a_stranger_ca_is_refused()
         assert!(v.ok(), "{alg:?}: {}", v.render(tmp.path()));
         assert!(matches!(v.signature, SignatureStatus::Trusted { .. }));
 
-        let (stranger, _) = ca_and_signer_cert(&SigningKey::generate(alg), "Some other CA");
+        let (stranger, _) =
+            ca_and_signer_cert(&SigningKey::generate(alg).unwrap(), "Some other CA");
         let v = verify_bundle(tmp.path(), &Trust::Ca(vec![stranger])).unwrap();
         assert!(!v.ok(), "{alg:?}: a chain to another CA must not verify");
         assert!(

@@ -1,5 +1,7 @@
-//! Golden snapshots: evidence.json (volatile fields filtered), a TestReport, and
-//! the structural rules of FHIR R4 TestReport.
+//! Golden snapshots of one canned run (a fixed list of events folded into its record,
+//! `common::sample_events`) through every renderer: the terminal report, run.json and
+//! JUnit (`samsvar-report`), report.html, the FHIR TestReports and evidence.json (volatile
+//! parts filtered); and the structural rules of FHIR R4 TestReport.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -204,4 +206,59 @@ fn testreports_are_structurally_valid_r4() {
     assert_eq!(ips["result"], "fail");
     assert_eq!(ips["score"], 50.0);
     insta::assert_json_snapshot!("testreport-ips", ips);
+}
+
+/// The terminal output of the canned run: a line per test as it finishes, then the
+/// failures, the summary and the verdict (no colour).
+#[test]
+fn terminal_golden() {
+    use samsvar_report::terminal::{Style, TestLine, final_report, test_line};
+    let record = common::sample_run(None);
+    let style = Style { color: false };
+    let mut out = String::new();
+    for e in record.tests() {
+        out.push_str(&test_line(
+            &style,
+            TestLine {
+                id: &e.test.id,
+                optional: e.test.optional,
+                outcome: e.test.outcome,
+                duration_ms: e.test.duration_ms,
+                reason: e.test.reason.as_deref(),
+            },
+        ));
+    }
+    out.push_str(&final_report(&style, &record, &Default::default()));
+    insta::assert_snapshot!("terminal", out);
+}
+
+#[test]
+fn run_json_golden() {
+    let text = samsvar_report::json::render(&common::sample_run(None)).unwrap();
+    insta::assert_snapshot!("run-json", text);
+}
+
+#[test]
+fn junit_golden() {
+    let text = samsvar_report::junit::render(&common::sample_run(None)).unwrap();
+    insta::assert_snapshot!("junit", text);
+}
+
+#[test]
+fn html_golden() {
+    let (tmp, _) = bundle();
+    let html = std::fs::read_to_string(tmp.path().join("report.html")).unwrap();
+    insta::with_settings!({filters => vec![(r"build ([0-9a-f]{40}|unknown)", "build [build]")]}, {
+        insta::assert_snapshot!("report-html", html);
+    });
+}
+
+#[test]
+fn testreport_lab_golden() {
+    let (tmp, _) = bundle();
+    let lab: Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("testreport/lab.json")).unwrap(),
+    )
+    .unwrap();
+    insta::assert_json_snapshot!("testreport-lab", lab);
 }

@@ -1,60 +1,31 @@
 //! A journal cut off mid-run (as after kill -9, including a torn last line) is
-//! finalized into an incomplete bundle holding every finished step and test.
-//! (The end-to-end variant with the real binary is still to be written.)
+//! finalized into an incomplete bundle: every finished step and test, the open test
+//! as `interrupted`, the planned tests that never started as `not_started`. A journal
+//! that reaches the run's end replays into the very record the runner made.
+//! (The end-to-end variant with the real binary is `crates/samsvar/tests/run_killed.rs`.)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
-use samsvar_evidence::journal::{Journal, JournalHeader};
+use samsvar_evidence::journal::{Journal, JournalHeader, read_journal};
 use samsvar_evidence::{BundleOptions, Trust, finalize_from_journal, verify_bundle};
-use samsvar_runner::{Event, Outcome};
+use samsvar_record::{Completion, Event, Outcome, Redactor};
 use std::io::Write;
 
 #[test]
 fn interrupted_journal_finalizes_into_incomplete_bundle() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let run = common::sample_run(None);
-    let ips = &run.suites[0];
-    let tests = samsvar_evidence::ehds::all_tests_of_suite(ips);
-    let mut journal = Journal::create(dir, JournalHeader::default(), &[]).unwrap();
-    journal.on_event(&Event::RunStarted {
-        run_id: run.run_id.clone(),
-        started_at: run.started_at.clone(),
-        targets: run.targets.clone(),
-        total_tests: 4,
-    });
-    journal.on_event(&Event::SuiteStarted {
-        suite_id: "ips".into(),
-        title: ips.title.clone(),
-        tests: 2,
-    });
-    // First test finishes completely.
-    let (_, first) = tests[0];
-    journal.on_event(&Event::TestStarted {
-        suite_id: "ips".into(),
-        test_id: first.id.clone(),
-    });
-    journal.on_event(&Event::StepFinished {
-        suite_id: "ips".into(),
-        test_id: Some(first.id.clone()),
-        step: first.steps[0].clone(),
-    });
-    journal.on_event(&Event::TestFinished {
-        suite_id: "ips".into(),
-        test: first.clone(),
-    });
-    // Second test: one step finished, then the process dies.
-    let (_, second) = tests[1];
-    journal.on_event(&Event::TestStarted {
-        suite_id: "ips".into(),
-        test_id: second.id.clone(),
-    });
-    journal.on_event(&Event::StepFinished {
-        suite_id: "ips".into(),
-        test_id: Some(second.id.clone()),
-        step: second.steps[0].clone(),
-    });
+    let events = common::sample_events(None);
+    // Stop after the first step of the second test of suite `ips`.
+    let cut = events
+        .iter()
+        .position(|e| matches!(e, Event::StepFinished { step, .. } if step.index == 0 && step.location.ends_with(":31")))
+        .unwrap();
+    let mut journal = Journal::create(dir, JournalHeader::default(), &Redactor::new()).unwrap();
+    for e in &events[..=cut] {
+        journal.on_event(e);
+    }
     drop(journal);
     let mut f = std::fs::OpenOptions::new()
         .append(true)
@@ -83,10 +54,15 @@ fn interrupted_journal_finalizes_into_incomplete_bundle() {
         .as_array()
         .unwrap();
     assert_eq!(items.len(), 2);
-    assert_eq!(items[0]["id"], first.id.as_str());
+    assert_eq!(items[0]["id"], "read-patient");
     assert_eq!(items[0]["outcome"], "pass");
-    assert_eq!(items[1]["id"], second.id.as_str());
+    assert!(
+        items[0].get("completion").is_none(),
+        "finished tests say nothing"
+    );
+    assert_eq!(items[1]["id"], "create-document");
     assert_eq!(items[1]["outcome"], "error");
+    assert_eq!(items[1]["completion"], "interrupted");
     assert!(
         items[1]["reason"]
             .as_str()
@@ -98,21 +74,93 @@ fn interrupted_journal_finalizes_into_incomplete_bundle() {
         1,
         "the finished step is kept"
     );
-    assert_eq!(recovered.record.summary.total, 2);
+    // Suite `lab` never started: its planned tests are listed as never started.
+    let lab = &evidence["run"]["suites"][1];
+    assert_eq!(lab["id"], "lab");
+    assert_eq!(lab["outcome"], "error");
+    let never: Vec<(&str, &str)> = lab["root"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["id"].as_str().unwrap(), t["completion"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        never,
+        [
+            ("search-lab", "not_started"),
+            ("audit-event", "not_started")
+        ]
+    );
+    assert_eq!(recovered.record.summary.total, 4);
+    assert_eq!(recovered.record.summary.skipped, 2);
     assert_eq!(recovered.record.outcome, Outcome::Error);
+    let completions: Vec<Completion> = recovered
+        .record
+        .tests()
+        .map(|e| e.test.completion)
+        .collect();
+    assert_eq!(
+        completions,
+        [
+            Completion::Finished,
+            Completion::Interrupted,
+            Completion::NotStarted,
+            Completion::NotStarted
+        ]
+    );
     // The bodies of the finished steps were stored as they arrived.
-    let body = second.steps[0]
-        .exchange
-        .as_ref()
-        .unwrap()
-        .response
-        .as_ref()
-        .unwrap()
-        .body
-        .as_ref()
-        .unwrap();
+    let record = common::sample_run(None);
+    let body = record.suites[0].root.items.iter().find_map(|i| match i {
+        samsvar_record::ItemRecord::Test(t) if t.id == "create-document" => {
+            t.steps[0].bodies().last().cloned()
+        }
+        _ => None,
+    });
+    let body = body.unwrap();
     assert!(dir.join("exchanges").join(&body.sha256).is_file());
     assert!(verify_bundle(dir, &Trust::None).unwrap().ok());
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(html.contains("INCOMPLETE"));
+}
+
+#[test]
+fn a_whole_journal_replays_into_the_record_of_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut journal =
+        Journal::create(tmp.path(), JournalHeader::default(), &Redactor::new()).unwrap();
+    for e in common::sample_events(None) {
+        journal.on_event(&e);
+    }
+    drop(journal);
+    let recovered = read_journal(tmp.path()).unwrap();
+    assert!(recovered.complete);
+    assert_eq!(recovered.skipped_lines, 0);
+    // Bodies keep their digests; their bytes live in `exchanges/`, not in the journal.
+    let mut expected = common::sample_run(None);
+    for suite in &mut expected.suites {
+        suite.visit_mut(&mut |_| {}, &mut |t| {
+            for step in &mut t.steps {
+                if let Some(ex) = &mut step.exchange {
+                    for m in std::iter::once(&mut ex.request).chain(ex.response.as_mut()) {
+                        if let Some(b) = &mut m.body {
+                            b.bytes = Default::default();
+                        }
+                    }
+                }
+            }
+        });
+    }
+    assert_eq!(recovered.record, expected);
+}
+
+#[test]
+fn a_journal_of_an_older_format_is_refused_with_a_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("journal.jsonl"),
+        "{\"type\":\"header\",\"journal_version\":\"1\",\"at\":\"2026-11-24T10:00:00Z\",\"header\":{}}\n",
+    )
+    .unwrap();
+    let err = read_journal(tmp.path()).unwrap_err().to_string();
+    assert!(err.contains("version 1"), "{err}");
 }

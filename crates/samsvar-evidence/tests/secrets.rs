@@ -6,7 +6,7 @@ mod common;
 
 use samsvar_evidence::journal::{Journal, JournalHeader};
 use samsvar_evidence::{Algorithm, BundleOptions, Signer, SigningKey, Trust, verify_bundle};
-use samsvar_runner::Event;
+use samsvar_record::Redactor;
 use std::path::Path;
 
 const SECRET: &str = "tok_Zq9/LkX+3w==";
@@ -50,9 +50,9 @@ fn planted_secret_is_nowhere_in_the_bundle() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let run = common::sample_run(Some(SECRET));
-    let key = SigningKey::generate(Algorithm::EdDsa);
+    let key = SigningKey::generate(Algorithm::EdDSA).unwrap();
     let options = BundleOptions {
-        secrets: vec![SECRET.to_string()],
+        redactor: Redactor::with_values([SECRET]),
         signer: Some(Signer {
             key: key.clone(),
             chain: vec![],
@@ -61,43 +61,28 @@ fn planted_secret_is_nowhere_in_the_bundle() {
         testreports: true,
         ..Default::default()
     };
-    // Events go through the journal exactly as in a real run.
-    let mut journal = Journal::create(dir, JournalHeader::default(), &options.secrets).unwrap();
-    journal.on_event(&Event::RunStarted {
-        run_id: run.run_id.clone(),
-        started_at: run.started_at.clone(),
-        targets: run.targets.clone(),
-        total_tests: 4,
-    });
-    for suite in &run.suites {
-        for (_, test) in samsvar_evidence::ehds::all_tests_of_suite(suite) {
-            for step in &test.steps {
-                journal.on_event(&Event::StepFinished {
-                    suite_id: suite.id.clone(),
-                    test_id: Some(test.id.clone()),
-                    step: step.clone(),
-                });
-            }
-            journal.on_event(&Event::TestFinished {
-                suite_id: suite.id.clone(),
-                test: test.clone(),
-            });
-        }
-        journal.on_event(&Event::SuiteFinished {
-            suite: suite.clone(),
-        });
+    // Events go through the journal exactly as in a real run (here unredacted: the
+    // journal's own pass must catch what a runner would have missed).
+    let mut journal = Journal::create(dir, JournalHeader::default(), &options.redactor).unwrap();
+    for event in common::sample_events(Some(SECRET)) {
+        journal.on_event(&event);
     }
-    journal.on_event(&Event::RunFinished {
-        record: run.clone(),
-    });
     // Another reporter wrote the raw secret: the final pass must catch it.
     std::fs::write(dir.join("run.json"), format!("{{\"leak\":\"{SECRET}\"}}")).unwrap();
-    let summary = journal.finish(None, &options).unwrap();
+    let summary = journal.finish(&run, &options).unwrap();
     assert!(summary.complete);
     assert_absent(dir);
     let v = verify_bundle(dir, &Trust::Key(key.verifying_key())).unwrap();
     assert!(v.ok(), "{}", v.render(dir));
-    // The marker is there instead.
+    // The marker is there instead, and the record says what was redacted.
     let evidence = std::fs::read_to_string(dir.join("evidence.json")).unwrap();
     assert!(evidence.contains("[REDACTED]"));
+    let evidence: serde_json::Value = serde_json::from_str(&evidence).unwrap();
+    let request =
+        &evidence["run"]["suites"][0]["root"]["items"][1]["steps"][0]["exchange"]["request"];
+    assert_eq!(
+        request["redacted"],
+        serde_json::json!({"url": true, "headers": ["authorization", "x-trace"], "body": true}),
+        "{request}"
+    );
 }

@@ -159,7 +159,12 @@ fn main() {
             if verbose && (ours == 0) != (theirs == 0) {
                 println!("{file} [{label}]: samsvar {ours} errors, HL7 {theirs} errors");
                 for i in report.errors().take(3) {
-                    println!("    ours: {} [{}] {}", i.expression, i.rule, i.message);
+                    println!(
+                        "    ours: {} [{}] {}",
+                        samsvar_fhir::validator::expression_of(i),
+                        i.rule,
+                        i.message
+                    );
                 }
                 for m in hl7_errors(&cases, java).iter().take(3) {
                     println!("    HL7:  {m}");

@@ -81,7 +81,7 @@ fn main() {
                 );
             }
             for i in r.errors() {
-                *by_rule.entry(i.rule.clone()).or_default() += 1;
+                *by_rule.entry(i.rule.to_string()).or_default() += 1;
             }
         }
     }

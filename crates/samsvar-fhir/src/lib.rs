@@ -13,4 +13,4 @@ pub mod terminology;
 pub mod validator;
 
 pub use definitions::{DefinitionError, Definitions, LoadError};
-pub use validator::{Issue, IssueType, Options, Severity, ValidationReport, Validator};
+pub use validator::{Diagnostic, IssueType, Options, Severity, ValidationReport, Validator};

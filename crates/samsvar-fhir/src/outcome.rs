@@ -1,46 +1,14 @@
-//! Rendering reports: FHIR OperationOutcome (one per input, a Bundle for several) and a
-//! text form like the HL7 validator's.
+//! Rendering reports: FHIR OperationOutcome (one per input, a Bundle for several; the
+//! shared diagnostic renderer, laid out as the HL7 validator writes it) and a text form
+//! like the HL7 validator's.
 
-use crate::validator::{Issue, ValidationReport};
+use crate::validator::{ValidationReport, expression_of};
+use samsvar_diagnostics::Severity;
 use serde_json::{Value, json};
 
-/// One OperationOutcome for one input. `source` (a file name) goes into an extension-free
-/// `issue.location`-style diagnostics suffix only when positions are known.
+/// One OperationOutcome for one input.
 pub fn operation_outcome(report: &ValidationReport) -> Value {
-    let issues: Vec<Value> = if report.issues.is_empty() {
-        vec![json!({
-            "severity": "information",
-            "code": "informational",
-            "diagnostics": "no issues found"
-        })]
-    } else {
-        report.issues.iter().map(issue_json).collect()
-    };
-    json!({ "resourceType": "OperationOutcome", "issue": issues })
-}
-
-fn issue_json(i: &Issue) -> Value {
-    let mut o = serde_json::Map::new();
-    o.insert("severity".into(), json!(i.severity.as_str()));
-    o.insert("code".into(), json!(i.code.as_str()));
-    o.insert(
-        "details".into(),
-        json!({ "coding": [{ "system": "urn:samsvar:validator-rule", "code": i.rule }] }),
-    );
-    o.insert(
-        "diagnostics".into(),
-        json!(format!("[{}] {}", i.rule, i.message)),
-    );
-    if let (Some(line), Some(col)) = (i.line, i.col) {
-        o.insert(
-            "location".into(),
-            json!([format!("line {line}, col {col}")]),
-        );
-    }
-    if !i.expression.is_empty() {
-        o.insert("expression".into(), json!([i.expression]));
-    }
-    Value::Object(o)
+    samsvar_diagnostics::operation_outcome(&report.issues)
 }
 
 /// A collection Bundle holding one OperationOutcome per named input.
@@ -65,7 +33,7 @@ pub fn outcome_bundle(reports: &[(String, ValidationReport)]) -> Value {
 pub fn render_text(name: &str, report: &ValidationReport) -> String {
     let errors = report.error_count();
     let warnings = report.warning_count();
-    let infos = report.count(crate::validator::Severity::Information);
+    let infos = report.count(Severity::Information);
     let verdict = if report.is_valid() {
         "Success"
     } else {
@@ -74,14 +42,13 @@ pub fn render_text(name: &str, report: &ValidationReport) -> String {
     let mut out =
         format!("-- {name} --\n{verdict}: {errors} errors, {warnings} warnings, {infos} notes\n");
     for i in &report.issues {
-        let at = match (i.line, i.col) {
-            (Some(l), Some(c)) => format!(" (line {l}, col {c})"),
-            _ => String::new(),
+        let at = match i.position() {
+            Some(p) => format!(" (line {}, col {})", p.line, p.col),
+            None => String::new(),
         };
-        let expr = if i.expression.is_empty() {
-            "<input>"
-        } else {
-            &i.expression
+        let expr = match expression_of(i) {
+            "" => "<input>",
+            e => e,
         };
         out.push_str(&format!(
             "  {} @ {expr}{at}: {} [{}]\n",

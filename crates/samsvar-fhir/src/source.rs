@@ -1,6 +1,7 @@
 //! Reading a JSON payload safely: size limit, depth limit, duplicate keys, and mapping
 //! a location inside the parsed value back to a 1-based line and column in the text.
 
+use samsvar_diagnostics::{LineCol, LineIndex};
 use serde_json::Value;
 use std::collections::HashSet;
 
@@ -38,12 +39,12 @@ pub enum SourceError {
 
 impl SourceError {
     /// Line and column of the problem, when known.
-    pub fn position(&self) -> Option<(usize, usize)> {
+    pub fn position(&self) -> Option<LineCol> {
         match self {
             SourceError::TooLarge { .. } => None,
             SourceError::Syntax { line, col, .. }
             | SourceError::DuplicateKey { line, col, .. }
-            | SourceError::TooDeep { line, col, .. } => Some((*line, *col)),
+            | SourceError::TooDeep { line, col, .. } => Some(LineCol::new(*line, *col)),
         }
     }
 }
@@ -82,7 +83,7 @@ pub fn parse(bytes: &[u8], max_bytes: usize) -> Result<Value, SourceError> {
 }
 
 /// Finds the 1-based line and column of the value at `steps` (the key for object members).
-pub fn locate(bytes: &[u8], steps: &[Step]) -> Option<(usize, usize)> {
+pub fn locate(bytes: &[u8], steps: &[Step]) -> Option<LineCol> {
     let mut scanner = Scanner {
         src: bytes,
         pos: 0,
@@ -143,7 +144,7 @@ pub fn locate(bytes: &[u8], steps: &[Step]) -> Option<(usize, usize)> {
 }
 
 /// Finds the positions of many locations in one pass over the text.
-pub fn locate_all(bytes: &[u8], wanted: &[Vec<Step>]) -> Vec<Option<(usize, usize)>> {
+pub fn locate_all(bytes: &[u8], wanted: &[Vec<Step>]) -> Vec<Option<LineCol>> {
     let targets: HashSet<&[Step]> = wanted.iter().map(Vec::as_slice).collect();
     let mut prefixes: HashSet<&[Step]> = HashSet::new();
     for w in wanted {
@@ -164,47 +165,29 @@ pub fn locate_all(bytes: &[u8], wanted: &[Vec<Step>]) -> Vec<Option<(usize, usiz
         found.insert(Vec::new(), root_at);
     }
     let _ = scanner.find(&mut path, &targets, &prefixes, &mut found, 0, root_at);
-    // Offsets to line/col in one forward pass.
-    let mut offsets: Vec<usize> = found.values().copied().collect();
-    offsets.sort_unstable();
-    offsets.dedup();
-    let mut positions: std::collections::HashMap<usize, (usize, usize)> =
-        std::collections::HashMap::new();
-    let (mut line, mut line_start, mut at) = (1usize, 0usize, 0usize);
-    for off in offsets {
-        let off = off.min(bytes.len());
-        while at < off {
-            if bytes[at] == b'\n' {
-                line += 1;
-                line_start = at + 1;
-            }
-            at += 1;
-        }
-        let col = String::from_utf8_lossy(&bytes[line_start..off])
-            .chars()
-            .count()
-            + 1;
-        positions.insert(off, (line, col));
-    }
+    let index = LineIndex::new(bytes);
     wanted
         .iter()
-        .map(|w| found.get(w).and_then(|o| positions.get(o)).copied())
+        .map(|w| found.get(w).map(|at| index.line_col(bytes, *at)))
         .collect()
 }
 
-fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
-    let before = &bytes[..offset.min(bytes.len())];
-    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map(|p| p + 1)
-        .unwrap_or(0);
-    let col = String::from_utf8_lossy(&before[line_start..])
-        .chars()
-        .count()
-        + 1;
-    (line, col)
+/// Line and column of one offset (for the one error of a read: indexing is linear).
+fn line_col(bytes: &[u8], offset: usize) -> LineCol {
+    LineIndex::new(bytes).line_col(bytes, offset)
+}
+
+/// A location as a JSON pointer (RFC 6901): `/name/0/given`.
+pub fn json_pointer(steps: &[Step]) -> String {
+    let mut out = String::new();
+    for step in steps {
+        out.push('/');
+        match step {
+            Step::Key(key) => out.push_str(&key.replace('~', "~0").replace('/', "~1")),
+            Step::Index(i) => out.push_str(&i.to_string()),
+        }
+    }
+    out
 }
 
 /// A validating skip-scanner: it does not build values, it only walks the text.
@@ -220,7 +203,7 @@ impl Scanner<'_> {
     }
 
     fn syntax(&self, message: &str) -> SourceError {
-        let (line, col) = line_col(self.src, self.pos);
+        let LineCol { line, col } = line_col(self.src, self.pos);
         SourceError::Syntax {
             line,
             col,
@@ -245,7 +228,7 @@ impl Scanner<'_> {
 
     fn value(&mut self, depth: usize) -> Result<(), SourceError> {
         if depth > MAX_DEPTH {
-            let (line, col) = line_col(self.src, self.pos);
+            let LineCol { line, col } = line_col(self.src, self.pos);
             return Err(SourceError::TooDeep {
                 limit: MAX_DEPTH,
                 line,
@@ -373,7 +356,7 @@ impl Scanner<'_> {
             }
             let key = self.string()?;
             if self.check && !keys.insert(key.clone()) {
-                let (line, col) = line_col(self.src, key_at);
+                let LineCol { line, col } = line_col(self.src, key_at);
                 return Err(SourceError::DuplicateKey { key, line, col });
             }
             self.skip_ws();
@@ -454,9 +437,12 @@ mod tests {
                 text,
                 &[Step::Key("a".into()), Step::Index(1), Step::Key("b".into())]
             ),
-            Some((2, 13))
+            Some(LineCol::new(2, 13))
         );
-        assert_eq!(locate(text, &[Step::Key("c".into())]), Some((3, 3)));
+        assert_eq!(
+            locate(text, &[Step::Key("c".into())]),
+            Some(LineCol::new(3, 3))
+        );
         let many = locate_all(
             text,
             &[
@@ -465,7 +451,14 @@ mod tests {
                 vec![Step::Key("zz".into())],
             ],
         );
-        assert_eq!(many, vec![Some((3, 3)), Some((2, 13)), None]);
+        assert_eq!(
+            many,
+            vec![Some(LineCol::new(3, 3)), Some(LineCol::new(2, 13)), None]
+        );
+        assert_eq!(
+            json_pointer(&[Step::Key("a/b~".into()), Step::Index(1)]),
+            "/a~1b~0/1"
+        );
         let dup = b"{\"a\": 1, \"a\": 2}";
         assert!(matches!(
             parse(dup, 1000),

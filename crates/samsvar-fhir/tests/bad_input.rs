@@ -12,7 +12,7 @@ fn fatal_rule(report: &samsvar_fhir::ValidationReport) -> (String, String) {
         .iter()
         .find(|i| i.severity == Severity::Fatal)
         .unwrap_or_else(|| panic!("expected a fatal issue, got {:?}", report.issues));
-    (issue.rule.clone(), issue.message.clone())
+    (issue.rule.to_string(), issue.message.clone())
 }
 
 #[test]

@@ -5,7 +5,7 @@
 mod common;
 
 use samsvar_fhir::outcome::render_text;
-use samsvar_fhir::validator::collect_inputs;
+use samsvar_fhir::validator::{collect_inputs, expression_of};
 use serde_json::{Value, json};
 
 const IPS_BUNDLE: &str = "http://hl7.org/fhir/uv/ips/StructureDefinition/Bundle-uv-ips";
@@ -68,7 +68,7 @@ fn errors_of(v: &Value, profile: &str) -> Vec<(String, String)> {
     let report = common::ips_validator().validate(v, Some(profile));
     report
         .errors()
-        .map(|i| (i.rule.clone(), i.expression.clone()))
+        .map(|i| (i.rule.to_string(), expression_of(i).to_string()))
         .collect()
 }
 

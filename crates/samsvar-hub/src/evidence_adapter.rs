@@ -317,7 +317,7 @@ pub fn ensure_signing_key(path: &Path) -> Result<PublicKey, String> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
         }
-        let key = SigningKey::generate(Algorithm::EdDsa);
+        let key = SigningKey::generate(Algorithm::EdDSA)?;
         let pem = key.to_pkcs8_pem()?;
         write_private(path, pem.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
     }

@@ -8,7 +8,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use samsvar_runner::{Bindings, NullSink, RunOptions, Runner, TargetBinding, default_jobs};
+use samsvar_record::NullSink;
+use samsvar_runner::{Bindings, RunOptions, Runner, TargetBinding, default_jobs};
 use samsvar_suite::Loaded;
 use std::fmt::Write as _;
 use std::path::Path;

@@ -24,3 +24,8 @@ pub fn new_run_id() -> String {
     let random = uuid::Uuid::new_v4().simple().to_string();
     format!("{stamp}-{}", &random[..4])
 }
+
+/// A duration in whole milliseconds, as records keep it.
+pub fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}

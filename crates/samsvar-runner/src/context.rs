@@ -1,13 +1,12 @@
 //! What every step of a run shares: options, sources (for locations), the HTTP client,
-//! caches, the redactor and the event sink.
+//! caches, the redactor and the recorder its events go to.
 
-use crate::Event;
 use crate::caches::Caches;
 use crate::options::{Bindings, RunOptions};
-use crate::redact::Redactor;
-use crate::sink::EventSink;
+use crate::recorder::Recorder;
 use crate::transport::Transport;
 use samsvar_diagnostics::{SourceMap, Span};
+use samsvar_record::{Event, Redactor};
 
 pub struct RunContext<'a> {
     pub options: &'a RunOptions,
@@ -17,7 +16,7 @@ pub struct RunContext<'a> {
     pub transport: &'a Transport,
     pub caches: &'a Caches,
     pub redactor: &'a Redactor,
-    pub sink: &'a dyn EventSink,
+    pub recorder: &'a Recorder<'a>,
 }
 
 impl RunContext<'_> {
@@ -28,14 +27,19 @@ impl RunContext<'_> {
 
     /// `file:line`.
     pub fn line_location(&self, span: Span) -> String {
-        let full = self.sources.location(span);
-        match full.rsplit_once(':') {
-            Some((head, col)) if col.chars().all(|c| c.is_ascii_digit()) => head.to_string(),
-            _ => full,
-        }
+        line_location(self.sources, span)
     }
 
     pub fn emit(&self, event: Event) {
-        self.sink.emit(&event);
+        self.recorder.emit(event);
+    }
+}
+
+/// `file:line` of a span.
+pub fn line_location(sources: &SourceMap, span: Span) -> String {
+    let full = sources.location(span);
+    match full.rsplit_once(':') {
+        Some((head, col)) if col.chars().all(|c| c.is_ascii_digit()) => head.to_string(),
+        _ => full,
     }
 }

@@ -1,7 +1,7 @@
 //! Run-wide settings and what the run binds to (targets, inputs, secrets).
 
-use crate::record::Issue;
 use indexmap::IndexMap;
+use samsvar_record::{Issue, Redactor};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,6 +27,10 @@ pub struct RunOptions {
     /// Tool name and version written into the record.
     pub tool_name: String,
     pub tool_version: String,
+    /// The run's one redactor. The run registers the bound secrets and `secret: true`
+    /// inputs in it, and authentication every credential it obtains; share a clone
+    /// with whatever else writes the run's values (the evidence journal).
+    pub redactor: Redactor,
 }
 
 impl RunOptions {
@@ -39,6 +43,7 @@ impl RunOptions {
             profile_validator: None,
             tool_name: "samsvar".to_string(),
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            redactor: Redactor::new(),
         }
     }
 }
@@ -111,6 +116,22 @@ impl Bindings {
             for name in s.targets.keys() {
                 if !self.targets.contains_key(name) && !out.contains(&name.as_str()) {
                     out.push(name);
+                }
+            }
+        }
+        out
+    }
+
+    /// Every value of the run that must never appear in an output: the bound secrets
+    /// and the values of `secret: true` inputs (bound or default). The one collection.
+    pub fn secret_values(&self, suites: &[samsvar_suite::Loaded]) -> Vec<String> {
+        let mut out = self.secrets.clone();
+        for s in suites.iter().map(|l| &l.suite) {
+            for (name, decl) in &s.inputs {
+                if decl.secret
+                    && let Some(v) = self.inputs.get(name).or(decl.default.as_ref())
+                {
+                    out.push(v.clone());
                 }
             }
         }

@@ -1,49 +1,118 @@
-//! Flattens a suite's group tree into the list of tests to schedule, with the
-//! requirement ids and EHDS mapping each test inherits.
+//! The plan of a suite as the record announces it: digests of the suite file (as
+//! loaded) and its fixtures, computed once here, and its tree of groups and tests with
+//! the requirement ids and EHDS mapping each test inherits.
 
-use crate::Outcome;
-use crate::record::{EhdsRecord, GroupRecord, ItemRecord, TestRecord};
+use crate::context::line_location;
+use samsvar_diagnostics::SourceMap;
+use samsvar_record::{
+    EhdsRecord, FileDigest, GroupPlan, PlanItem, SuitePlan, TestPlan, sha256_hex,
+};
+use samsvar_suite::Loaded;
 use samsvar_suite::model::{EhdsMapping, Group, Item, Suite, Test};
-use std::collections::HashMap;
 
-pub struct PlannedTest<'s> {
-    pub test: &'s Test,
-    /// Effective requirement ids (suite + groups + test), without duplicates.
-    pub verifies: Vec<String>,
-    /// Nearest EHDS mapping (test, then groups inward-out, then suite).
-    pub ehds: Option<EhdsRecord>,
-}
-
-pub fn plan(suite: &Suite) -> Vec<PlannedTest<'_>> {
-    let mut out = Vec::new();
+/// The plan of a loaded suite.
+pub fn suite_plan(loaded: &Loaded) -> SuitePlan {
+    let suite = &loaded.suite;
     let verifies: Vec<String> = suite
         .meta
         .verifies
         .iter()
         .map(|v| v.value.clone())
         .collect();
-    walk(&suite.root, &verifies, suite.meta.ehds.as_ref(), &mut out);
-    out
+    let root = group_plan(
+        &loaded.sources,
+        &suite.root,
+        &verifies,
+        suite.meta.ehds.as_ref(),
+    );
+    SuitePlan {
+        id: suite.meta.id.value.clone(),
+        version: suite.meta.version.clone(),
+        title: suite.meta.title.clone(),
+        path: suite.path.display().to_string(),
+        sha256: suite_digest(loaded),
+        fixtures: suite
+            .fixtures
+            .iter()
+            .map(|f| FileDigest {
+                path: f
+                    .strip_prefix(&suite.base_dir)
+                    .unwrap_or(f)
+                    .display()
+                    .to_string(),
+                sha256: std::fs::read(f).map(|b| sha256_hex(&b)).unwrap_or_default(),
+            })
+            .collect(),
+        ehds: suite.meta.ehds.as_ref().map(ehds_record),
+        verifies,
+        root,
+    }
 }
 
-fn walk<'s>(
-    group: &'s Group,
+/// sha256 of the suite file's text exactly as it was loaded and checked (not read
+/// again: the run is of what was loaded).
+fn suite_digest(loaded: &Loaded) -> String {
+    let path = &loaded.suite.path;
+    loaded
+        .sources
+        .find(path)
+        .and_then(|id| loaded.sources.get(id))
+        .map(|file| sha256_hex(file.text.as_bytes()))
+        .unwrap_or_default()
+}
+
+fn group_plan(
+    sources: &SourceMap,
+    group: &Group,
     verifies: &[String],
-    ehds: Option<&'s EhdsMapping>,
-    out: &mut Vec<PlannedTest<'s>>,
-) {
+    ehds: Option<&EhdsMapping>,
+) -> GroupPlan {
     let verifies = extend(verifies, group.verifies.iter().map(|v| v.value.as_str()));
     let ehds = group.ehds.as_ref().or(ehds);
-    for item in &group.items {
-        match item {
-            Item::Group(g) => walk(g, &verifies, ehds, out),
-            Item::Test(t) => out.push(PlannedTest {
-                test: t,
-                verifies: extend(&verifies, t.verifies.iter().map(|v| v.value.as_str())),
-                ehds: t.ehds.as_ref().or(ehds).map(ehds_record),
-            }),
+    GroupPlan {
+        id: group.id.value.clone(),
+        title: group.title.clone(),
+        optional: group.optional,
+        items: group
+            .items
+            .iter()
+            .map(|item| match item {
+                Item::Group(g) => PlanItem::Group(group_plan(sources, g, &verifies, ehds)),
+                Item::Test(t) => PlanItem::Test(test_plan(sources, t, &verifies, ehds)),
+            })
+            .collect(),
+    }
+}
+
+fn test_plan(
+    sources: &SourceMap,
+    test: &Test,
+    verifies: &[String],
+    ehds: Option<&EhdsMapping>,
+) -> TestPlan {
+    TestPlan {
+        id: test.id.value.clone(),
+        title: test.title.clone(),
+        optional: test.optional,
+        verifies: extend(verifies, test.verifies.iter().map(|v| v.value.as_str())),
+        ehds: test.ehds.as_ref().or(ehds).map(ehds_record),
+        location: line_location(sources, test.id.span),
+    }
+}
+
+/// Every test of a suite, in file order (the order tests are scheduled in).
+pub fn tests(suite: &Suite) -> Vec<&Test> {
+    fn walk<'s>(group: &'s Group, out: &mut Vec<&'s Test>) {
+        for item in &group.items {
+            match item {
+                Item::Group(g) => walk(g, out),
+                Item::Test(t) => out.push(t),
+            }
         }
     }
+    let mut out = Vec::new();
+    walk(&suite.root, &mut out);
+    out
 }
 
 fn extend<'a>(base: &[String], more: impl Iterator<Item = &'a str>) -> Vec<String> {
@@ -56,7 +125,7 @@ fn extend<'a>(base: &[String], more: impl Iterator<Item = &'a str>) -> Vec<Strin
     v
 }
 
-pub fn ehds_record(m: &EhdsMapping) -> EhdsRecord {
+fn ehds_record(m: &EhdsMapping) -> EhdsRecord {
     EhdsRecord {
         component: kebab(&m.component),
         category: m.category.as_ref().map(kebab),
@@ -67,37 +136,5 @@ fn kebab<T: serde::Serialize>(v: &T) -> String {
     match serde_json::to_value(v) {
         Ok(serde_json::Value::String(s)) => s,
         _ => String::new(),
-    }
-}
-
-/// Rebuilds the group tree with finished test records; a group's outcome is the worst
-/// of its required children (optional tests and groups never fail their parent).
-pub fn group_record(group: &Group, tests: &mut HashMap<String, TestRecord>) -> GroupRecord {
-    let mut items = Vec::new();
-    for item in &group.items {
-        match item {
-            Item::Group(g) => items.push(ItemRecord::Group(group_record(g, tests))),
-            Item::Test(t) => {
-                if let Some(r) = tests.remove(&t.id.value) {
-                    items.push(ItemRecord::Test(r));
-                }
-            }
-        }
-    }
-    let outcome = items
-        .iter()
-        .filter_map(|i| match i {
-            ItemRecord::Group(g) if !g.optional => Some(g.outcome),
-            ItemRecord::Test(t) if !t.optional => Some(t.outcome),
-            _ => None,
-        })
-        .max()
-        .unwrap_or(Outcome::Pass);
-    GroupRecord {
-        id: group.id.value.clone(),
-        title: group.title.clone(),
-        optional: group.optional,
-        outcome,
-        items,
     }
 }

@@ -1,21 +1,16 @@
-//! The entry point: runs suites one after another and assembles the run record.
+//! The entry point: announces the plan, runs the suites one after another, and returns
+//! the record its events fold into.
 
-use crate::Outcome;
 use crate::caches::Caches;
-use crate::clock::now_rfc3339;
+use crate::clock::{millis, now_rfc3339};
 use crate::context::RunContext;
-use crate::event::Event;
 use crate::options::{Bindings, RunOptions};
-use crate::record::{
-    ItemRecord, RECORD_FORMAT_VERSION, RunRecord, Summary, TargetRecord, ToolInfo,
-};
-use crate::redact::Redactor;
-use crate::sink::EventSink;
-use crate::step::millis;
-use crate::suite_exec::run_suite;
+use crate::recorder::Recorder;
+use crate::suite::run_suite;
 use crate::transport::{Transport, TransportError};
 use crate::vars::Scope;
 use samsvar_diagnostics::SourceMap;
+use samsvar_record::{Event, EventSink, RunRecord, TargetRecord, ToolInfo};
 use samsvar_suite::Loaded;
 use samsvar_suite::model::Suite;
 use std::time::Instant;
@@ -46,11 +41,13 @@ impl Runner {
     ) -> Result<RunRecord, TransportError> {
         let started = Instant::now();
         let started_at = now_rfc3339();
+        let redactor = &self.options.redactor;
+        redactor.register_all(bindings.secret_values(suites));
         let user_agent = format!("{}/{}", self.options.tool_name, self.options.tool_version);
-        let transport = Transport::new(self.options.max_body_bytes, &user_agent)?
+        let transport = Transport::new(self.options.max_body_bytes, &user_agent, redactor)?
             .with_target_security(bindings, &user_agent)?;
         let caches = Caches::default();
-        let redactor = Redactor::new(secret_values(suites, bindings));
+        let recorder = Recorder::new(sink);
         let empty = SourceMap::new();
         let mut ctx = RunContext {
             options: &self.options,
@@ -58,61 +55,38 @@ impl Runner {
             sources: &empty,
             transport: &transport,
             caches: &caches,
-            redactor: &redactor,
-            sink,
+            redactor,
+            recorder: &recorder,
         };
         let targets: Vec<TargetRecord> = bindings
             .targets
             .iter()
             .map(|(name, b)| TargetRecord {
                 name: name.clone(),
-                url: ctx.redactor.text(&b.url),
+                url: redactor.url(&b.url).into_owned(),
                 simulated: b.simulated,
             })
             .collect();
         ctx.emit(Event::RunStarted {
             run_id: self.options.run_id.clone(),
-            started_at: started_at.clone(),
-            targets: targets.clone(),
-            total_tests: suites
-                .iter()
-                .map(|s| crate::plan::plan(&s.suite).len())
-                .sum(),
-        });
-
-        let mut records = Vec::new();
-        for loaded in suites {
-            ctx.sources = &loaded.sources;
-            let scope = base_scope(&loaded.suite, bindings);
-            records.push(run_suite(&ctx, &loaded.suite, scope).await);
-        }
-        let mut summary = Summary::default();
-        for s in &records {
-            count(&s.root.items, &mut summary);
-        }
-        let record = RunRecord {
-            format_version: RECORD_FORMAT_VERSION.to_string(),
-            run_id: self.options.run_id.clone(),
+            started_at,
             tool: ToolInfo {
                 name: self.options.tool_name.clone(),
                 version: self.options.tool_version.clone(),
             },
-            started_at,
+            targets,
+            plan: suites.iter().map(crate::plan::suite_plan).collect(),
+        });
+        for loaded in suites {
+            ctx.sources = &loaded.sources;
+            let scope = base_scope(&loaded.suite, bindings);
+            run_suite(&ctx, &loaded.suite, scope).await;
+        }
+        ctx.emit(Event::RunFinished {
             finished_at: now_rfc3339(),
             duration_ms: millis(started.elapsed()),
-            targets,
-            outcome: records
-                .iter()
-                .map(|s| s.outcome)
-                .max()
-                .unwrap_or(Outcome::Pass),
-            suites: records,
-            summary,
-        };
-        ctx.emit(Event::RunFinished {
-            record: record.clone(),
         });
-        Ok(record)
+        Ok(recorder.into_record())
     }
 }
 
@@ -142,28 +116,5 @@ fn only_target_url(suite: &Suite, bindings: &Bindings) -> Option<String> {
             .get(name)
             .map(|b| b.url.trim_end_matches('/').to_string()),
         _ => None,
-    }
-}
-
-fn secret_values(suites: &[Loaded], bindings: &Bindings) -> Vec<String> {
-    let mut out = bindings.secrets.clone();
-    for s in suites.iter().map(|l| &l.suite) {
-        for (name, decl) in &s.inputs {
-            if decl.secret
-                && let Some(v) = bindings.inputs.get(name).or(decl.default.as_ref())
-            {
-                out.push(v.clone());
-            }
-        }
-    }
-    out
-}
-
-fn count(items: &[ItemRecord], summary: &mut Summary) {
-    for i in items {
-        match i {
-            ItemRecord::Group(g) => count(&g.items, summary),
-            ItemRecord::Test(t) => summary.add(t.outcome),
-        }
     }
 }

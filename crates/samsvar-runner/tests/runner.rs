@@ -6,8 +6,8 @@ use axum::Router;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use samsvar_runner::record::{ItemRecord, RunRecord, TestRecord};
-use samsvar_runner::{Bindings, CollectingSink, Event, Outcome, RunOptions, Runner, TargetBinding};
+use samsvar_record::{CollectingSink, Event, Outcome, RunRecord, TestRecord, total_tests};
+use samsvar_runner::{Bindings, RunOptions, Runner, TargetBinding};
 use samsvar_suite::Loaded;
 use std::path::Path;
 use std::time::Duration;
@@ -102,19 +102,7 @@ const HEAD: &str =
     "suite:\n  id: s\n  version: \"1\"\n  title: T\ntargets:\n  web:\n    kind: http\n";
 
 fn tests(record: &RunRecord) -> Vec<TestRecord> {
-    fn walk(items: &[ItemRecord], out: &mut Vec<TestRecord>) {
-        for i in items {
-            match i {
-                ItemRecord::Group(g) => walk(&g.items, out),
-                ItemRecord::Test(t) => out.push(t.clone()),
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for s in &record.suites {
-        walk(&s.root.items, &mut out);
-    }
-    out
+    record.tests().map(|e| e.test.clone()).collect()
 }
 
 fn test<'r>(all: &'r [TestRecord], id: &str) -> &'r TestRecord {
@@ -202,7 +190,7 @@ async fn needs_skip_with_the_reason_and_captures_flow_to_dependents() {
     assert_eq!(a.actual.as_deref(), Some("500"));
     assert!(matches!(
         events.first(),
-        Some(Event::RunStarted { total_tests: 6, .. })
+        Some(Event::RunStarted { plan, .. }) if total_tests(plan) == 6
     ));
     assert!(matches!(events.last(), Some(Event::RunFinished { .. })));
 }
@@ -436,6 +424,8 @@ async fn jobs_bound_concurrency() {
             "  - id: t{i}\n    steps:\n      - request: GET {{{{web}}}}/wait\n"
         ));
     }
+    // Loaded once before timing: the first load in a process compiles the suite schema.
+    let _ = load(&yaml);
     let started = std::time::Instant::now();
     let (record, _) = run(&yaml, &url, |o| o.jobs = 2).await;
     let took = started.elapsed();

@@ -118,7 +118,7 @@ fn key_pair(alg: KeyAlgorithm) -> (String, Value) {
                 .to_string()
         }
     };
-    let jwks = SigningKey::from_pem(&pem, None).unwrap().jwks();
+    let jwks = SigningKey::from_pem(&pem).unwrap().jwks();
     (pem, jwks)
 }
 

@@ -53,28 +53,6 @@ struct Checker<'a> {
     inferred: HashMap<String, Vec<(String, Span)>>,
 }
 
-pub(crate) fn tests_of(group: &Group) -> Vec<&Test> {
-    let mut out = Vec::new();
-    for item in &group.items {
-        match item {
-            Item::Test(t) => out.push(t),
-            Item::Group(g) => out.extend(tests_of(g)),
-        }
-    }
-    out
-}
-
-fn tests_of_mut(group: &mut Group) -> Vec<&mut Test> {
-    let mut out = Vec::new();
-    for item in &mut group.items {
-        match item {
-            Item::Test(t) => out.push(t),
-            Item::Group(g) => out.extend(tests_of_mut(g)),
-        }
-    }
-    out
-}
-
 fn group_ids(group: &Group, out: &mut Vec<Spanned<String>>) {
     for item in &group.items {
         if let Item::Group(g) = item {
@@ -138,7 +116,7 @@ fn json_templates<'j>(j: &'j JsonTemplate, out: &mut Vec<&'j Template>) {
 impl Checker<'_> {
     /// Test and group ids share one namespace and are unique in the suite.
     fn ids(&mut self, root: &Group) {
-        let mut all: Vec<Spanned<String>> = tests_of(root).iter().map(|t| t.id.clone()).collect();
+        let mut all: Vec<Spanned<String>> = root.tests().iter().map(|t| t.id.clone()).collect();
         group_ids(root, &mut all);
         all.sort_by_key(|s| s.span.start);
         let mut seen: HashMap<&str, Span> = HashMap::new();
@@ -208,7 +186,7 @@ impl Checker<'_> {
                 .enumerate()
                 .flat_map(|(i, s)| s.captures.iter().map(move |c| (c, Owner::Setup(i)))),
         );
-        for t in tests_of(&suite.root) {
+        for t in suite.root.tests() {
             all.extend(t.steps.iter().enumerate().flat_map(|(i, s)| {
                 s.captures
                     .iter()
@@ -260,7 +238,7 @@ impl Checker<'_> {
         for (i, s) in suite.setup.iter().enumerate() {
             self.step(s, Scope::Setup(i));
         }
-        for t in tests_of(&suite.root) {
+        for t in suite.root.tests() {
             for (i, s) in t.steps.iter().enumerate() {
                 self.step(s, Scope::Test(&t.id.value, i));
             }
@@ -387,14 +365,16 @@ impl Checker<'_> {
 
     /// Checks explicit `needs`, adds inferred ones, and reports dependency cycles.
     fn needs(&mut self, suite: &mut Suite) {
-        let test_ids: HashSet<String> = tests_of(&suite.root)
+        let test_ids: HashSet<String> = suite
+            .root
+            .tests()
             .iter()
             .map(|t| t.id.value.clone())
             .collect();
         let mut groups = Vec::new();
         group_ids(&suite.root, &mut groups);
         let group_set: HashSet<&str> = groups.iter().map(|g| g.value.as_str()).collect();
-        for t in tests_of_mut(&mut suite.root) {
+        for t in suite.root.tests_mut() {
             let mut kept = Vec::new();
             for n in std::mem::take(&mut t.needs) {
                 if test_ids.contains(&n.value) {
@@ -434,7 +414,7 @@ impl Checker<'_> {
     }
 
     fn cycles(&mut self, root: &Group) {
-        let tests = tests_of(root);
+        let tests = root.tests();
         let by_id: HashMap<&str, &Test> = tests.iter().map(|t| (t.id.value.as_str(), *t)).collect();
         // 0 = unvisited, 1 = on the current path, 2 = done.
         let mut state: HashMap<&str, u8> = HashMap::new();
@@ -508,7 +488,7 @@ impl Checker<'_> {
             .iter_mut()
             .chain(suite.teardown.iter_mut())
             .collect();
-        for t in tests_of_mut(&mut suite.root) {
+        for t in suite.root.tests_mut() {
             steps.extend(t.steps.iter_mut());
         }
         for step in steps {

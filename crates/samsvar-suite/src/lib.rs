@@ -19,6 +19,7 @@ mod fhirpath_check;
 mod load;
 mod lower;
 pub mod model;
+pub mod rules;
 pub mod schema;
 mod step_fit;
 mod structure;

@@ -153,8 +153,14 @@ pub fn check_source(path: &Path, text: String) -> Checked {
             "the suite file is empty",
         ));
     }
-    diags.sort_by_key(|d| (d.span.file, d.span.start));
+    diags.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
     diags.dedup();
+    debug_assert!(
+        diags
+            .iter()
+            .all(|d| crate::rules::rule(&d.rule).is_some_and(|r| r.severity == d.severity)),
+        "a diagnostic whose code or severity is not in rules::RULES: {diags:?}"
+    );
     Checked {
         path: path.to_path_buf(),
         sources,

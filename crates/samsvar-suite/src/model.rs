@@ -145,6 +145,32 @@ pub struct Group {
     pub items: Vec<Item>,
 }
 
+impl Group {
+    /// Every test of the group and of its groups, in file order.
+    pub fn tests(&self) -> Vec<&Test> {
+        let mut out = Vec::new();
+        for item in &self.items {
+            match item {
+                Item::Test(t) => out.push(t),
+                Item::Group(g) => out.extend(g.tests()),
+            }
+        }
+        out
+    }
+
+    /// Every test of the group and of its groups, in file order, to change them.
+    pub fn tests_mut(&mut self) -> Vec<&mut Test> {
+        let mut out = Vec::new();
+        for item in &mut self.items {
+            match item {
+                Item::Test(t) => out.push(t),
+                Item::Group(g) => out.extend(g.tests_mut()),
+            }
+        }
+        out
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Item {

@@ -6,7 +6,7 @@ use crate::model::*;
 use samsvar_diagnostics::Diagnostic;
 
 pub(crate) fn check(suite: &Suite, diags: &mut Vec<Diagnostic>) {
-    let tests = crate::check::tests_of(&suite.root);
+    let tests = suite.root.tests();
     let steps = suite
         .setup
         .iter()

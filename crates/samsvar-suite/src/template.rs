@@ -143,6 +143,6 @@ mod tests {
         let mut d = Vec::new();
         parse("a {{ b c }} {{x", &at(15), &mut d);
         assert_eq!(d.len(), 2);
-        assert!(d.iter().all(|d| d.code == "invalid-template"));
+        assert!(d.iter().all(|d| d.rule == "invalid-template"));
     }
 }

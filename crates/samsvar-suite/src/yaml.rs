@@ -211,7 +211,7 @@ pub(crate) fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Op
             offsets.byte(span.end.index()),
         );
         if let Err(d) = builder.event(event, span, text) {
-            diags.push(d);
+            diags.push(*d);
             return None;
         }
     }
@@ -292,7 +292,7 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    fn event(&mut self, event: Event<'_>, span: Span, text: &str) -> Result<(), Diagnostic> {
+    fn event(&mut self, event: Event<'_>, span: Span, text: &str) -> Result<(), Box<Diagnostic>> {
         let _ = self.offsets;
         match event {
             Event::DocumentStart(_) => self.documents += 1,
@@ -357,19 +357,19 @@ impl Builder<'_> {
             }
             Event::Alias(id) => {
                 let Some(node) = self.anchors.get(&id).cloned() else {
-                    return Err(Diagnostic::error(
+                    return Err(Box::new(Diagnostic::error(
                         "yaml-syntax",
                         span,
                         "failed to resolve a YAML alias: unknown anchor",
-                    ));
+                    )));
                 };
                 self.nodes += count(&node);
                 if self.nodes > MAX_NODES {
-                    return Err(Diagnostic::error(
+                    return Err(Box::new(Diagnostic::error(
                         "yaml-too-large",
                         span,
                         format!("failed to expand YAML aliases: more than {MAX_NODES} nodes"),
-                    ));
+                    )));
                 }
                 // Point at the alias, not at the anchored original.
                 let node = Node { span, ..node };
@@ -380,16 +380,16 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn open(&mut self, frame: Frame) -> Result<(), Diagnostic> {
+    fn open(&mut self, frame: Frame) -> Result<(), Box<Diagnostic>> {
         let span = match &frame {
             Frame::Seq { start, .. } | Frame::Map { start, .. } => *start,
         };
         if self.stack.len() >= MAX_DEPTH {
-            return Err(Diagnostic::error(
+            return Err(Box::new(Diagnostic::error(
                 "yaml-too-deep",
                 span,
                 format!("failed to parse YAML: nested deeper than {MAX_DEPTH} levels"),
-            ));
+            )));
         }
         self.stack.push(frame);
         Ok(())
@@ -409,14 +409,14 @@ impl Builder<'_> {
         }
     }
 
-    fn push(&mut self, node: Node) -> Result<(), Diagnostic> {
+    fn push(&mut self, node: Node) -> Result<(), Box<Diagnostic>> {
         self.nodes += 1;
         if self.nodes > MAX_NODES {
-            return Err(Diagnostic::error(
+            return Err(Box::new(Diagnostic::error(
                 "yaml-too-large",
                 node.span,
                 format!("failed to parse YAML: more than {MAX_NODES} nodes"),
-            ));
+            )));
         }
         match self.stack.last_mut() {
             None => {
@@ -548,7 +548,7 @@ fn duplicate_keys(root: Option<&Node>) -> Vec<Diagnostic> {
             _ => {}
         }
     }
-    out.sort_by_key(|d| d.span.start);
+    out.sort_by_key(|d| d.span().map(|s| s.start));
     out
 }
 
@@ -606,10 +606,10 @@ mod tests {
         let mut d = Vec::new();
         parse(0, "a: 1\na: 2\n", &mut d);
         assert_eq!(d.len(), 1);
-        assert_eq!(d[0].code, "duplicate-key");
+        assert_eq!(d[0].rule, "duplicate-key");
         let mut d = Vec::new();
         parse(0, "a: [1, 2\n", &mut d);
-        assert_eq!(d[0].code, "yaml-syntax");
+        assert_eq!(d[0].rule, "yaml-syntax");
     }
 
     #[test]
@@ -617,7 +617,7 @@ mod tests {
         let mut d = Vec::new();
         let deep = "[".repeat(70) + &"]".repeat(70);
         parse(0, &deep, &mut d);
-        assert_eq!(d[0].code, "yaml-too-deep");
+        assert_eq!(d[0].rule, "yaml-too-deep");
         // Far deeper input is refused by the scanner itself, without a stack overflow.
         let mut d = Vec::new();
         let deeper = "[".repeat(100_000);
@@ -633,6 +633,6 @@ mod tests {
         }
         let mut d = Vec::new();
         parse(0, &bomb, &mut d);
-        assert_eq!(d[0].code, "yaml-too-large");
+        assert_eq!(d[0].rule, "yaml-too-large");
     }
 }

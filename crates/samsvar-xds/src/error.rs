@@ -1,5 +1,6 @@
 //! Errors of the XDS layer. Messages read "failed to …" or name the exact problem.
 
+use samsvar_diagnostics::LineCol;
 use thiserror::Error;
 
 /// Problems reading untrusted XML.
@@ -11,26 +12,17 @@ pub enum XmlError {
     Encoding(String),
     #[error(
         "failed to parse XML at {}:{}: DOCTYPE declarations are refused (no DTDs, no entities)",
-        position.0, position.1
+        position.line, position.col
     )]
-    DocType { position: (usize, usize) },
-    #[error("failed to parse XML at {}:{}: nesting deeper than {limit} levels", position.0, position.1)]
-    TooDeep {
-        limit: usize,
-        position: (usize, usize),
-    },
+    DocType { position: LineCol },
+    #[error("failed to parse XML at {}:{}: nesting deeper than {limit} levels", position.line, position.col)]
+    TooDeep { limit: usize, position: LineCol },
     #[error("failed to parse XML: more than {limit} elements")]
     TooManyElements { limit: usize },
-    #[error("failed to parse XML at {}:{}: more than {limit} attributes on one element", position.0, position.1)]
-    TooManyAttributes {
-        limit: usize,
-        position: (usize, usize),
-    },
-    #[error("failed to parse XML at {}:{}: {message}", position.0, position.1)]
-    Syntax {
-        message: String,
-        position: (usize, usize),
-    },
+    #[error("failed to parse XML at {}:{}: more than {limit} attributes on one element", position.line, position.col)]
+    TooManyAttributes { limit: usize, position: LineCol },
+    #[error("failed to parse XML at {}:{}: {message}", position.line, position.col)]
+    Syntax { message: String, position: LineCol },
     #[error("failed to parse XML: the document is empty")]
     Empty,
 }

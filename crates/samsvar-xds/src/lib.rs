@@ -22,7 +22,7 @@ pub mod vocab;
 pub mod xml;
 
 pub use error::{XdsError, XmlError};
-pub use validate::{Finding, Mode, Severity, render_json, render_text, validate_submission};
+pub use validate::{Diagnostic, Mode, Severity, render_json, render_text, validate_submission};
 pub use xml::XmlLimits;
 
 /// Limits for talking to an untrusted SUT.

@@ -24,7 +24,7 @@ fn billion_laughs_is_refused_quickly() {
     let t = Instant::now();
     let err = parse(BILLION_LAUGHS.as_bytes(), &XmlLimits::default()).unwrap_err();
     assert!(
-        matches!(err, XmlError::DocType { position: (2, 1) }),
+        matches!(err, XmlError::DocType { position } if position == samsvar_diagnostics::LineCol::new(2, 1)),
         "{err:?}"
     );
     assert!(err.to_string().contains("DOCTYPE"));
@@ -96,7 +96,7 @@ fn size_element_and_attribute_limits() {
 fn malformed_xml_reports_a_position() {
     let err = parse(b"<a>\n  <b></c>\n</a>", &XmlLimits::default()).unwrap_err();
     match err {
-        XmlError::Syntax { position, .. } => assert_eq!(position.0, 2),
+        XmlError::Syntax { position, .. } => assert_eq!(position.line, 2),
         other => panic!("{other:?}"),
     }
     assert!(matches!(
@@ -111,4 +111,35 @@ fn malformed_xml_reports_a_position() {
         parse(&[0xff, 0xfe], &XmlLimits::default()).unwrap_err(),
         XmlError::Encoding(_)
     ));
+}
+
+/// A SOAP response is often one line. 199,998 small elements on one line (2.2 MB, under
+/// every limit): every element is located, the last one at its exact column (each
+/// element is 10 characters, 11 bytes: the `ø` is two).
+#[test]
+fn a_one_line_document_of_many_elements_is_located_to_its_end() {
+    let elements = 199_998;
+    let xml = format!("<root>{}</root>", "<e a=\"ø\"/>".repeat(elements));
+    let root = parse(xml.as_bytes(), &XmlLimits::default()).unwrap();
+    assert_eq!(root.children.len(), elements);
+    let last = root.children.last().and_then(|e| e.pos);
+    assert_eq!(
+        last,
+        Some(samsvar_diagnostics::LineCol::new(
+            1,
+            7 + 10 * (elements - 1)
+        ))
+    );
+}
+
+/// A million elements on one line are refused by the element limit, which is checked
+/// before an element is read any further.
+#[test]
+fn a_million_elements_are_refused_by_the_element_limit() {
+    let xml = format!("<root>{}</root>", "<e/>".repeat(1_000_000));
+    let err = parse(xml.as_bytes(), &XmlLimits::default()).unwrap_err();
+    assert!(
+        matches!(err, XmlError::TooManyElements { limit: 200_000 }),
+        "{err:?}"
+    );
 }

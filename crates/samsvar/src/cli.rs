@@ -89,12 +89,26 @@ pub struct RunArgs {
     pub declaration: bool,
 }
 
+/// How `suites lint` prints diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LintFormat {
+    /// `file:line:col`, the source line, carets and hints.
+    Text,
+    /// One line per diagnostic.
+    Concise,
+    /// One JSON document: per suite file, its diagnostics.
+    Json,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum SuitesCommand {
     /// Check suites and report every problem as file:line:col.
     Lint {
         #[arg(required = true)]
         suites: Vec<PathBuf>,
+        /// Output: text (file:line:col with carets and hints), concise (one line each) or json.
+        #[arg(long, value_enum, default_value = "text")]
+        format: LintFormat,
     },
     /// List suites and their tests.
     List {

@@ -82,10 +82,28 @@ fn a_run_killed_with_sigkill_is_finalized_into_an_incomplete_bundle() {
         evidence["complete"], false,
         "the bundle says it is incomplete"
     );
-    let text = evidence.to_string();
+    // Every planned test is in the bundle: the finished one as it ended, the one that
+    // was running as interrupted, the one that never started as such.
+    let tests: Vec<(String, String, String)> = evidence["run"]["suites"][0]["root"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let field = |k: &str| t[k].as_str().unwrap_or("finished").to_string();
+            (field("id"), field("outcome"), field("completion"))
+        })
+        .collect();
+    let expected = [
+        ("finishes", "pass", "finished"),
+        ("hangs", "error", "interrupted"),
+        ("never-starts", "skip", "not_started"),
+    ]
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()));
+    assert_eq!(tests, expected);
+    let stdout = String::from_utf8_lossy(&status.stdout);
     assert!(
-        text.contains("\"finishes\""),
-        "the finished test is in the bundle: {text}"
+        stdout.contains("1 finished test(s), 1 interrupted, 1 never started"),
+        "{stdout}"
     );
     drop(stuck);
 }

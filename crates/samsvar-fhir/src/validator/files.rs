@@ -1,6 +1,6 @@
 //! Validating files and folders, in parallel.
 
-use super::{Issue, IssueType, Severity, ValidationReport, Validator};
+use super::{IssueType, ValidationReport, Validator};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -56,17 +56,7 @@ fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), std:
 impl Validator {
     /// Validates one file; an unreadable or oversized file gives a fatal issue.
     pub fn validate_file(&self, path: &Path, profile: Option<&str>) -> ValidationReport {
-        let fatal = |code: IssueType, rule: &str, message: String| ValidationReport {
-            issues: vec![Issue {
-                severity: Severity::Fatal,
-                code,
-                expression: String::new(),
-                line: None,
-                col: None,
-                message,
-                rule: rule.to_string(),
-            }],
-        };
+        let fatal = ValidationReport::fatal;
         match std::fs::metadata(path) {
             Ok(m) if m.len() > self.options.max_bytes as u64 => {
                 return fatal(

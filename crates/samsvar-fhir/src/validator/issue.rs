@@ -1,113 +1,34 @@
-//! Validation issues and the report for one input.
+//! The report for one input: its diagnostics (severity, rule id, message, FHIRPath-style
+//! expression, JSON pointer and, when read from text, line and column).
 
+use samsvar_diagnostics::{Diagnostic, IssueType, PayloadLocation, Severity};
 use serde::Serialize;
-
-/// OperationOutcome.issue.severity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Fatal,
-    Error,
-    Warning,
-    Information,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Fatal => "fatal",
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Information => "information",
-        }
-    }
-    /// The HL7 validator's capitalised label (`Error @ ...`).
-    pub fn label(self) -> &'static str {
-        match self {
-            Severity::Fatal => "Fatal",
-            Severity::Error => "Error",
-            Severity::Warning => "Warning",
-            Severity::Information => "Information",
-        }
-    }
-}
-
-/// OperationOutcome.issue.code (the IssueType value set).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub enum IssueType {
-    Invalid,
-    Structure,
-    Required,
-    Value,
-    Invariant,
-    CodeInvalid,
-    NotFound,
-    NotSupported,
-    TooLong,
-    BusinessRule,
-    Informational,
-    Exception,
-    Incomplete,
-    Security,
-    Duplicate,
-    Processing,
-}
-
-impl IssueType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IssueType::Invalid => "invalid",
-            IssueType::Structure => "structure",
-            IssueType::Required => "required",
-            IssueType::Value => "value",
-            IssueType::Invariant => "invariant",
-            IssueType::CodeInvalid => "code-invalid",
-            IssueType::Incomplete => "incomplete",
-            IssueType::Security => "security",
-            IssueType::Duplicate => "duplicate",
-            IssueType::Processing => "processing",
-            IssueType::NotFound => "not-found",
-            IssueType::NotSupported => "not-supported",
-            IssueType::TooLong => "too-long",
-            IssueType::BusinessRule => "business-rule",
-            IssueType::Informational => "informational",
-            IssueType::Exception => "exception",
-        }
-    }
-}
-
-/// One finding, located by a FHIRPath-style expression and (when the source is known)
-/// a 1-based line and column.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-pub struct Issue {
-    pub severity: Severity,
-    pub code: IssueType,
-    /// Location such as `Patient.name[0].given[1]`.
-    pub expression: String,
-    pub line: Option<usize>,
-    pub col: Option<usize>,
-    pub message: String,
-    /// The rule or constraint key that fired (`cardinality`, `ele-1`, `binding`, ...).
-    pub rule: String,
-}
 
 /// Everything found in one input.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ValidationReport {
-    pub issues: Vec<Issue>,
+    pub issues: Vec<Diagnostic>,
 }
 
 impl ValidationReport {
+    /// A report holding one fatal issue about the input as a whole.
+    pub fn fatal(issue_type: IssueType, rule: &'static str, message: String) -> ValidationReport {
+        ValidationReport {
+            issues: vec![
+                Diagnostic::new(Severity::Fatal, rule, PayloadLocation::default(), message)
+                    .with_issue_type(issue_type),
+            ],
+        }
+    }
+
     /// No error or fatal issue.
     pub fn is_valid(&self) -> bool {
         self.error_count() == 0
     }
 
+    /// Error and fatal issues.
     pub fn error_count(&self) -> usize {
-        self.issues
-            .iter()
-            .filter(|i| i.severity <= Severity::Error)
-            .count()
+        self.errors().count()
     }
 
     pub fn warning_count(&self) -> usize {
@@ -121,7 +42,17 @@ impl ValidationReport {
             .count()
     }
 
-    pub fn errors(&self) -> impl Iterator<Item = &Issue> {
-        self.issues.iter().filter(|i| i.severity <= Severity::Error)
+    /// Error and fatal issues.
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.issues.iter().filter(|i| i.is_error())
     }
+}
+
+/// The FHIRPath-style expression of an issue (`Patient.name[0]`), empty for the input
+/// as a whole.
+pub fn expression_of(issue: &Diagnostic) -> &str {
+    issue
+        .payload()
+        .and_then(|p| p.expression.as_deref())
+        .unwrap_or_default()
 }

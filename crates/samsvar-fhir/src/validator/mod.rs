@@ -7,12 +7,14 @@ mod files;
 mod issue;
 mod native_invariants;
 mod ranges;
+pub mod rules;
 mod walk;
 mod xhtml;
 
 pub use compiled::Compiled;
 pub use files::collect_inputs;
-pub use issue::{Issue, IssueType, Severity, ValidationReport};
+pub use issue::{ValidationReport, expression_of};
+pub use samsvar_diagnostics::{Diagnostic, IssueType, Severity};
 
 use crate::definitions::{DefinitionError, Definitions};
 use crate::source::{self, SourceError};
@@ -218,9 +220,8 @@ impl Validator {
         let (mut issues, steps) = self.walk(&value, profile);
         let wanted: Vec<Vec<source::Step>> = steps.into_iter().take(MAX_LOCATED_ISSUES).collect();
         for (issue, pos) in issues.iter_mut().zip(source::locate_all(bytes, &wanted)) {
-            if let Some((line, col)) = pos {
-                issue.line = Some(line);
-                issue.col = Some(col);
+            if let Some(location) = issue.payload_mut() {
+                location.position = pos;
             }
         }
         ValidationReport { issues }
@@ -230,7 +231,7 @@ impl Validator {
         &self,
         resource: &Value,
         profile: Option<&str>,
-    ) -> (Vec<Issue>, Vec<Vec<source::Step>>) {
+    ) -> (Vec<Diagnostic>, Vec<Vec<source::Step>>) {
         let mut walk = walk::Walk::new(self);
         match profile {
             Some(p) => walk.resource(resource, &[p.to_string()], false, false),
@@ -239,13 +240,21 @@ impl Validator {
         let mut seen = HashSet::new();
         let mut issues = Vec::new();
         let mut steps = Vec::new();
-        for (issue, s) in walk.issues.into_iter().zip(walk.steps) {
+        for (mut issue, s) in walk.issues.into_iter().zip(walk.steps) {
             let key = (
-                issue.expression.clone(),
+                expression_of(&issue).to_string(),
                 issue.rule.clone(),
                 issue.message.clone(),
             );
             if seen.insert(key) {
+                debug_assert!(
+                    issue.issue_type == Some(IssueType::Invariant) || rules::is_known(&issue.rule),
+                    "rule {} is not in validator::rules",
+                    issue.rule
+                );
+                if let Some(location) = issue.payload_mut() {
+                    location.pointer = Some(source::json_pointer(&s));
+                }
                 issues.push(issue);
                 steps.push(s);
             }
@@ -256,29 +265,22 @@ impl Validator {
 
 /// A report holding the single fatal issue of an input that could not be read.
 pub fn source_failure(e: &SourceError) -> ValidationReport {
-    let (line, col) = match e.position() {
-        Some((l, c)) => (Some(l), Some(c)),
-        None => (None, None),
-    };
     let rule = match e {
         SourceError::TooLarge { .. } => "size-limit",
         SourceError::DuplicateKey { .. } => "json-duplicate-key",
         SourceError::TooDeep { .. } => "depth",
         SourceError::Syntax { .. } => "json-syntax",
     };
-    ValidationReport {
-        issues: vec![Issue {
-            severity: Severity::Fatal,
-            code: if matches!(e, SourceError::TooLarge { .. }) {
-                IssueType::TooLong
-            } else {
-                IssueType::Structure
-            },
-            expression: String::new(),
-            line,
-            col,
-            message: e.to_string(),
-            rule: rule.into(),
-        }],
+    let issue_type = if matches!(e, SourceError::TooLarge { .. }) {
+        IssueType::TooLong
+    } else {
+        IssueType::Structure
+    };
+    let mut report = ValidationReport::fatal(issue_type, rule, e.to_string());
+    for issue in &mut report.issues {
+        if let Some(location) = issue.payload_mut() {
+            location.position = e.position();
+        }
     }
+    report
 }

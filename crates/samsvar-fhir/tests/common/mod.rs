@@ -66,3 +66,19 @@ pub fn ips_validator() -> Arc<Validator> {
 pub fn package_folder(spec: &str) -> PathBuf {
     install(&[spec])[0].join("package")
 }
+
+/// The folder of the hand-made cases (`tests/invalid`): resources and their sidecar
+/// expectations, and the test profiles in `profiles/`.
+pub fn cases_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/invalid")
+}
+
+/// R4 core and the test profiles of `tests/invalid/profiles`.
+pub fn definitions_with_test_profiles() -> Definitions {
+    let mut defs = Definitions::load(&install(&[R4_CORE])).unwrap();
+    for entry in std::fs::read_dir(cases_dir().join("profiles")).unwrap() {
+        let text = std::fs::read(entry.unwrap().path()).unwrap();
+        assert!(defs.add_resource(serde_json::from_slice(&text).unwrap()));
+    }
+    defs
+}

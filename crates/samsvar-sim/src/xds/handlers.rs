@@ -207,9 +207,9 @@ fn provide_and_register(st: &XdsState, msg: &SoapMessage, atts: &[Attachment]) -
         .filter(|f| f.severity == Severity::Error)
         .map(|f| {
             registry_error(
-                error_code_for(f.rule),
+                error_code_for(&f.rule),
                 format!("[{}] {}", f.rule, f.message),
-                Some(f.location.clone()),
+                f.payload().and_then(|p| p.xpath.clone()),
             )
         })
         .collect();

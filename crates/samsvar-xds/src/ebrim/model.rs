@@ -1,6 +1,7 @@
 //! Typed ebRIM registry objects as they appear in XDS.b metadata.
 
 use crate::vocab;
+use samsvar_diagnostics::LineCol;
 use serde::Serialize;
 
 /// Where an object sits: an XPath-like path plus `line:col` when parsed.
@@ -8,11 +9,11 @@ use serde::Serialize;
 pub struct Loc {
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub line_col: Option<(usize, usize)>,
+    pub line_col: Option<LineCol>,
 }
 
 impl Loc {
-    pub fn child(&self, step: &str, pos: Option<(usize, usize)>) -> Loc {
+    pub fn child(&self, step: &str, pos: Option<LineCol>) -> Loc {
         Loc {
             path: format!("{}/{}", self.path, step),
             line_col: pos.or(self.line_col),

@@ -12,38 +12,9 @@ use crate::mtom::Attachment;
 use crate::ns::{LCM, RIM, SOAP12, XDSB};
 use crate::submission::DocumentContent;
 use crate::xml::{self, Element, XmlLimits};
-use serde::Serialize;
+use samsvar_diagnostics::PayloadLocation;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        }
-    }
-}
-
-/// One rule violation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    pub rule: &'static str,
-    pub severity: Severity,
-    pub message: String,
-    /// XPath-like path to the element, e.g. `/Envelope/Body/…/ExtrinsicObject[@id='…']`.
-    pub location: String,
-    /// 1-based line in the XML, when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub column: Option<usize>,
-}
+pub use samsvar_diagnostics::{Diagnostic, Severity};
 
 /// What kind of metadata is checked: a source's submission (ITI-41; hash and size
 /// optional, documents attached) or registry metadata (query results).
@@ -53,31 +24,27 @@ pub enum Mode {
     Registry,
 }
 
-/// Collects findings for the checks.
+/// Collects the findings of the checks: one diagnostic per rule violation, with the
+/// severity the rule catalogue gives it and the element's XPath and position.
 pub(crate) struct Sink {
-    pub findings: Vec<Finding>,
+    pub findings: Vec<Diagnostic>,
 }
 
 impl Sink {
     pub fn push(&mut self, rule: &'static str, loc: &Loc, message: impl Into<String>) {
-        let severity = rules::rule_by_id(rule)
-            .map(|r| r.severity)
-            .unwrap_or(Severity::Error);
-        self.findings.push(Finding {
-            rule,
-            severity,
-            message: message.into(),
-            location: loc.path.clone(),
-            line: loc.line_col.map(|p| p.0),
-            column: loc.line_col.map(|p| p.1),
-        });
+        let registered = rules::rule_by_id(rule);
+        debug_assert!(registered.is_some(), "{rule} is not in rules::RULES");
+        let severity = registered.map_or(Severity::Error, |r| r.severity);
+        let location = PayloadLocation::xpath(loc.path.clone()).with_position(loc.line_col);
+        self.findings
+            .push(Diagnostic::new(severity, rule, location, message));
     }
 }
 
 /// Validate an ITI-41 submission given as XML bytes (a SOAP envelope, a
 /// ProvideAndRegisterDocumentSetRequest, a SubmitObjectsRequest or a bare
 /// RegistryObjectList) and the MIME attachments that came with it.
-pub fn validate_submission(xml_bytes: &[u8], attachments: &[Attachment]) -> Vec<Finding> {
+pub fn validate_submission(xml_bytes: &[u8], attachments: &[Attachment]) -> Vec<Diagnostic> {
     validate_xml(
         xml_bytes,
         attachments,
@@ -92,7 +59,7 @@ pub fn validate_xml(
     attachments: &[Attachment],
     mode: Mode,
     limits: &XmlLimits,
-) -> Vec<Finding> {
+) -> Vec<Diagnostic> {
     let mut sink = Sink {
         findings: Vec::new(),
     };
@@ -139,7 +106,7 @@ pub fn validate_metadata(
     list: &ObjectList,
     documents: Option<&[DocumentContent]>,
     mode: Mode,
-) -> Vec<Finding> {
+) -> Vec<Diagnostic> {
     let mut sink = Sink {
         findings: Vec::new(),
     };
@@ -198,41 +165,33 @@ fn locate_object_list(root: &Element) -> Option<Located<'_>> {
     Some((list, format!("{path}/RegistryObjectList"), request))
 }
 
-/// Findings as text, one per line: `severity rule location (line:col): message`.
-pub fn render_text(findings: &[Finding]) -> String {
+/// Findings as text, one per line: `severity [rule] location (line:col): message`.
+pub fn render_text(findings: &[Diagnostic]) -> String {
     let mut out = String::new();
     for f in findings {
-        let pos = match (f.line, f.column) {
-            (Some(l), Some(c)) => format!(" ({l}:{c})"),
-            _ => String::new(),
+        let location = f
+            .payload()
+            .and_then(PayloadLocation::path)
+            .unwrap_or_default();
+        let pos = match f.position() {
+            Some(p) => format!(" ({}:{})", p.line, p.col),
+            None => String::new(),
         };
         out.push_str(&format!(
-            "{} [{}] {}{}: {}\n",
-            f.severity.as_str(),
-            f.rule,
-            f.location,
-            pos,
-            f.message
+            "{} [{}] {location}{pos}: {}\n",
+            f.severity, f.rule, f.message
         ));
     }
-    let errors = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .count();
-    out.push_str(&format!(
-        "{} error(s), {} warning(s)\n",
-        errors,
-        findings.len() - errors
-    ));
+    out.push_str(&samsvar_diagnostics::count_line(findings));
     out
 }
 
-/// Findings as a JSON array.
-pub fn render_json(findings: &[Finding]) -> serde_json::Value {
-    serde_json::to_value(findings).unwrap_or(serde_json::Value::Null)
+/// Findings as a JSON array (the shared diagnostic JSON).
+pub fn render_json(findings: &[Diagnostic]) -> serde_json::Value {
+    samsvar_diagnostics::render_json(&samsvar_diagnostics::SourceMap::new(), findings)
 }
 
 /// `true` when no finding is an error.
-pub fn is_valid(findings: &[Finding]) -> bool {
-    findings.iter().all(|f| f.severity != Severity::Error)
+pub fn is_valid(findings: &[Diagnostic]) -> bool {
+    !findings.iter().any(Diagnostic::is_error)
 }

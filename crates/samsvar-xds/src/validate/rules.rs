@@ -237,3 +237,19 @@ pub const RULES: &[Rule] = &[
 pub fn rule_by_id(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id == id)
 }
+
+/// The catalogue as the Markdown table of `docs/xds.md`.
+pub fn markdown_table() -> String {
+    let rows: Vec<Vec<String>> = RULES
+        .iter()
+        .map(|r| {
+            vec![
+                format!("`{}`", r.id),
+                r.severity.to_string(),
+                r.summary.to_string(),
+                r.reference.to_string(),
+            ]
+        })
+        .collect();
+    samsvar_diagnostics::catalogue::markdown_table(&["Rule", "Severity", "Checks", "Spec"], &rows)
+}

@@ -7,6 +7,7 @@ mod parse;
 mod write;
 
 pub use parse::{XmlLimits, parse};
+use samsvar_diagnostics::LineCol;
 pub use write::to_string;
 
 /// An element: name, attributes, children and concatenated text.
@@ -25,7 +26,7 @@ pub struct Element {
     /// Concatenated character data directly inside this element.
     pub text: String,
     /// 1-based line and column of the start tag when parsed.
-    pub pos: Option<(usize, usize)>,
+    pub pos: Option<LineCol>,
 }
 
 impl Element {
@@ -106,7 +107,7 @@ impl Element {
 
     /// `line:col` when known.
     pub fn position(&self) -> Option<String> {
-        self.pos.map(|(l, c)| format!("{l}:{c}"))
+        self.pos.map(|p| format!("{}:{}", p.line, p.col))
     }
 
     /// Qualified name as written (prefix:local, or local).

@@ -6,6 +6,7 @@ use crate::error::XmlError;
 use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
+use samsvar_diagnostics::{LineCol, LineIndex};
 
 /// Limits applied while parsing untrusted XML.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +41,10 @@ pub fn parse(bytes: &[u8], limits: &XmlLimits) -> Result<Element, XmlError> {
         });
     }
     let text = std::str::from_utf8(bytes).map_err(|e| XmlError::Encoding(e.to_string()))?;
-    let lines = LineIndex::new(text);
+    let lines = Lines {
+        text,
+        index: LineIndex::new(text),
+    };
     let mut reader = NsReader::from_str(text);
     reader.config_mut().check_end_names = true;
 
@@ -74,6 +78,8 @@ pub fn parse(bytes: &[u8], limits: &XmlLimits) -> Result<Element, XmlError> {
                 });
             }
             Event::Start(ref start) | Event::Empty(ref start) => {
+                // Counted before anything else is done for the element, so a document
+                // over the limit costs no more than one at the limit.
                 elements += 1;
                 if elements > limits.max_elements {
                     return Err(XmlError::TooManyElements {
@@ -135,7 +141,7 @@ fn namespace_of(resolved: &ResolveResult<'_>) -> String {
 fn element_from(
     start: &BytesStart<'_>,
     ns: String,
-    lines: &LineIndex<'_>,
+    lines: &Lines<'_>,
     offset: usize,
     limits: &XmlLimits,
 ) -> Result<Element, XmlError> {
@@ -188,7 +194,7 @@ fn attach(stack: &mut [Element], root: &mut Option<Element>, element: Element) {
 fn append_text(
     stack: &mut [Element],
     value: &str,
-    lines: &LineIndex<'_>,
+    lines: &Lines<'_>,
     offset: usize,
 ) -> Result<(), XmlError> {
     match stack.last_mut() {
@@ -204,31 +210,16 @@ fn append_text(
     }
 }
 
-/// Byte offset → 1-based line and column (in characters).
-struct LineIndex<'a> {
+/// The document's text with its line index: positions of events in constant time each
+/// (a SOAP response is often one line; counting from the line start per event was
+/// quadratic in its length).
+struct Lines<'a> {
     text: &'a str,
-    starts: Vec<usize>,
+    index: LineIndex,
 }
 
-impl<'a> LineIndex<'a> {
-    fn new(text: &'a str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { text, starts }
-    }
-
-    fn position(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let line = match self.starts.binary_search(&offset) {
-            Ok(i) => i,
-            Err(i) => i.saturating_sub(1),
-        };
-        let start = self.starts.get(line).copied().unwrap_or(0);
-        let col = self
-            .text
-            .get(start..offset)
-            .map(|s| s.chars().count())
-            .unwrap_or(offset - start);
-        (line + 1, col + 1)
+impl Lines<'_> {
+    fn position(&self, offset: usize) -> LineCol {
+        self.index.line_col(self.text, offset)
     }
 }

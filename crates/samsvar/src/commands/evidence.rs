@@ -4,17 +4,16 @@
 use crate::cli::RunArgs;
 use crate::config::Config;
 use samsvar_evidence::declaration::{DeclarationConfig, check_mandatory};
-use samsvar_evidence::journal::{Journal, JournalHeader, JournalSink, SuiteHeader};
-use samsvar_evidence::{BundleOptions, Signer, SigningKey};
-use samsvar_runner::record::{EhdsRecord, FileDigest, RunRecord};
-use samsvar_suite::Loaded;
+use samsvar_evidence::journal::{Journal, JournalHeader, JournalSink};
+use samsvar_evidence::{BundleOptions, Signer, load_signing_key};
+use samsvar_record::{Redactor, RunRecord, ToolInfo};
 use std::path::Path;
 use std::sync::Arc;
 
 /// Loads a signing key and optional x5c chain; errors are usage errors.
 pub fn load_signer(key: Option<&Path>, cert: Option<&Path>) -> anyhow::Result<Option<Signer>> {
     let Some(key) = key else { return Ok(None) };
-    let key = SigningKey::load(key)?;
+    let key = load_signing_key(key)?;
     let chain = match cert {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -34,12 +33,12 @@ pub struct EvidenceHook {
 }
 
 impl EvidenceHook {
-    /// Checks the declaration fields and the signing key, then opens the journal in `out_dir`.
+    /// Checks the declaration fields and the signing key, then opens the journal in
+    /// `out_dir`. `redactor` is the run's: the journal and the bundle scrub through it.
     pub fn prepare(
         args: &RunArgs,
         config: &Config,
-        suites: &[Loaded],
-        secrets: Vec<String>,
+        redactor: &Redactor,
         out_dir: &Path,
         html: bool,
     ) -> Result<Self, String> {
@@ -62,23 +61,22 @@ impl EvidenceHook {
             None => Vec::new(),
         };
         let header = JournalHeader {
-            tool: Some(samsvar_runner::record::ToolInfo {
+            tool: Some(ToolInfo {
                 name: "samsvar".into(),
                 version: env!("CARGO_PKG_VERSION").into(),
             }),
             sut: config.sut.clone(),
             packages: packages.clone(),
-            suites: suites.iter().map(suite_header).collect(),
         };
         let journal =
-            Journal::create(out_dir, header, &secrets).map_err(|e| format!("error: {e}"))?;
+            Journal::create(out_dir, header, redactor).map_err(|e| format!("error: {e}"))?;
         Ok(EvidenceHook {
             sink: Arc::new(JournalSink::new(journal)),
             options: BundleOptions {
                 sut: config.sut.clone(),
                 packages,
                 declaration,
-                secrets,
+                redactor: redactor.clone(),
                 signer,
                 html,
                 testreports: true,
@@ -95,7 +93,7 @@ impl EvidenceHook {
     pub fn finish(&self, record: &RunRecord) -> Result<String, String> {
         let summary = self
             .sink
-            .finish(Some(record), &self.options)
+            .finish(record, &self.options)
             .map_err(|e| format!("error: {e}"))?;
         Ok(format!(
             "evidence: {} ({} files, {})",
@@ -106,46 +104,5 @@ impl EvidenceHook {
                 None => "unsigned; sign with --sign-key".to_string(),
             }
         ))
-    }
-}
-
-fn suite_header(loaded: &Loaded) -> SuiteHeader {
-    use samsvar_evidence::digest::sha256_hex;
-    let suite = &loaded.suite;
-    let digest = |p: &Path| std::fs::read(p).map(|b| sha256_hex(&b)).unwrap_or_default();
-    SuiteHeader {
-        id: suite.meta.id.value.clone(),
-        version: suite.meta.version.clone(),
-        title: suite.meta.title.clone(),
-        path: suite.path.display().to_string(),
-        sha256: digest(suite.path.as_path()),
-        fixtures: suite
-            .fixtures
-            .iter()
-            .map(|f| FileDigest {
-                path: f
-                    .strip_prefix(&suite.base_dir)
-                    .unwrap_or(f.as_path())
-                    .display()
-                    .to_string(),
-                sha256: digest(f.as_path()),
-            })
-            .collect(),
-        ehds: suite.meta.ehds.as_ref().map(|e| EhdsRecord {
-            component: serde_json::to_value(e.component)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
-            category: e
-                .category
-                .and_then(|c| serde_json::to_value(c).ok())
-                .and_then(|v| v.as_str().map(str::to_string)),
-        }),
-        verifies: suite
-            .meta
-            .verifies
-            .iter()
-            .map(|v| v.value.clone())
-            .collect(),
     }
 }

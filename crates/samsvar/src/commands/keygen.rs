@@ -46,7 +46,8 @@ pub fn run(args: KeygenArgs) -> anyhow::Result<Exit> {
             return Ok(Exit::Usage);
         }
     }
-    let key = SigningKey::generate(alg);
+    let key = SigningKey::generate(alg)
+        .map_err(|e| anyhow::anyhow!("failed to generate the key: {e}"))?;
     let private_pem = key
         .to_pkcs8_pem()
         .map_err(|e| anyhow::anyhow!("failed to encode the key: {e}"))?;

@@ -2,8 +2,9 @@
 
 use samsvar_fhir::Validator;
 use samsvar_fhir::package::Cache;
+use samsvar_fhir::validator::expression_of;
+use samsvar_record::Issue;
 use samsvar_runner::ProfileValidator;
-use samsvar_runner::record::Issue;
 use samsvar_suite::Loaded;
 use samsvar_suite::model::{AssertionKind, Group, Item, Step};
 use serde_json::Value;
@@ -27,9 +28,9 @@ impl ProfileValidator for FhirProfiles {
             .into_iter()
             .map(|i| Issue {
                 severity: i.severity.as_str().to_string(),
-                location: i.expression,
+                location: expression_of(&i).to_string(),
                 message: i.message,
-                rule: Some(i.rule),
+                rule: Some(i.rule.into_owned()),
             })
             .collect())
     }

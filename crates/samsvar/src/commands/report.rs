@@ -5,6 +5,7 @@ use crate::commands::evidence::load_signer;
 use crate::exit::Exit;
 use clap::{Args, Subcommand};
 use samsvar_evidence::{BundleOptions, finalize_from_journal};
+use samsvar_record::Completion;
 use std::path::PathBuf;
 
 #[derive(Debug, Subcommand)]
@@ -49,9 +50,24 @@ fn finalize(args: FinalizeArgs) -> anyhow::Result<Exit> {
         ..Default::default()
     };
     let (summary, recovered) = finalize_from_journal(&args.dir, &options)?;
-    let tests = recovered.record.summary.total;
+    let count = |c: Completion| {
+        recovered
+            .record
+            .tests()
+            .filter(|e| e.test.completion == c)
+            .count()
+    };
+    let (interrupted, not_started) = (
+        count(Completion::Interrupted),
+        count(Completion::NotStarted),
+    );
+    let unfinished = if interrupted + not_started > 0 {
+        format!(", {interrupted} interrupted, {not_started} never started")
+    } else {
+        String::new()
+    };
     println!(
-        "evidence: {} ({} run {}, {} finished test(s){}{})",
+        "evidence: {} ({} run {}, {} finished test(s){unfinished}{}{})",
         summary.dir.display(),
         if summary.complete {
             "complete"
@@ -59,7 +75,7 @@ fn finalize(args: FinalizeArgs) -> anyhow::Result<Exit> {
             "INCOMPLETE"
         },
         recovered.record.run_id,
-        tests,
+        count(Completion::Finished),
         if recovered.skipped_lines > 0 {
             format!(", {} torn journal line(s) ignored", recovered.skipped_lines)
         } else {

@@ -7,14 +7,13 @@ use crate::cli::RunArgs;
 use crate::config::{self, Config};
 use crate::exit::Exit;
 use crate::report::terminal::TerminalReporter;
-use samsvar_runner::record::RunRecord;
-use samsvar_runner::{
-    Bindings, Fanout, RunOptions, Runner, TargetBinding, default_jobs, new_run_id,
-};
+use samsvar_record::{Fanout, RunRecord};
+use samsvar_runner::{Bindings, RunOptions, Runner, TargetBinding, default_jobs, new_run_id};
 use samsvar_suite::Loaded;
 use samsvar_suite::model::TargetKind;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Reporters `--format` accepts.
 const FORMATS: &[&str] = &["terminal", "json", "junit", "html"];
@@ -100,24 +99,31 @@ async fn run_async(args: RunArgs) -> Result<Exit, UsageError> {
         .map_err(|e| format!("error: failed to create {}: {e}", out_dir.display()))?;
 
     // Evidence: journal while running, bundle at the end (commands/evidence.rs).
+    // The run's one redactor: the runner feeds it (config secrets, secret inputs, every
+    // credential obtained) and the journal and bundle scrub through it.
     let evidence = crate::commands::evidence::EvidenceHook::prepare(
         &args,
         &config,
-        &suites,
-        evidence_secrets(&bindings, &suites),
+        &options.redactor,
         &out_dir,
         formats.contains("html"),
     )?;
     let mut sinks = Fanout::new();
     sinks.add(evidence.sink());
-    if formats.contains("terminal") {
-        sinks.add(TerminalReporter::detect());
+    let terminal = formats
+        .contains("terminal")
+        .then(|| Arc::new(TerminalReporter::detect()));
+    if let Some(t) = &terminal {
+        sinks.add(Arc::clone(t));
     }
     let runner = Runner::new(options);
     let record = runner
         .run(&suites, &bindings, &sinks)
         .await
         .map_err(|e| format!("error: {e}"))?;
+    if let Some(t) = &terminal {
+        t.print_final_report(&record);
+    }
 
     let written = write_outputs(&record, &out_dir, &formats)?;
     let evidence_line = evidence.finish(&record)?;
@@ -131,21 +137,6 @@ async fn run_async(args: RunArgs) -> Result<Exit, UsageError> {
     } else {
         Exit::Ok
     })
-}
-
-/// Values the evidence writer scrubs: configured secrets and the values of secret inputs.
-fn evidence_secrets(bindings: &Bindings, suites: &[Loaded]) -> Vec<String> {
-    let mut secrets = bindings.secrets.clone();
-    for s in suites {
-        for (name, decl) in &s.suite.inputs {
-            if decl.secret
-                && let Some(v) = bindings.inputs.get(name).or(decl.default.as_ref())
-            {
-                secrets.push(v.clone());
-            }
-        }
-    }
-    secrets
 }
 
 fn check_formats(formats: &[String]) -> Result<BTreeSet<String>, UsageError> {
@@ -430,12 +421,14 @@ fn write_outputs(
     let mut written = Vec::new();
     if formats.contains("json") {
         let path = dir.join("run.json");
-        samsvar_evidence::run_json::write(record, &path).map_err(|e| format!("error: {e}"))?;
+        let text = samsvar_report::json::render(record).map_err(|e| format!("error: {e}"))?;
+        samsvar_report::write(&path, &text).map_err(|e| format!("error: {e}"))?;
         written.push(path);
     }
     if formats.contains("junit") {
         let path = dir.join("junit.xml");
-        samsvar_evidence::junit::write(record, &path).map_err(|e| format!("error: {e}"))?;
+        let text = samsvar_report::junit::render(record).map_err(|e| format!("error: {e}"))?;
+        samsvar_report::write(&path, &text).map_err(|e| format!("error: {e}"))?;
         written.push(path);
     }
     Ok(written)

@@ -1,15 +1,15 @@
 //! `samsvar suites lint|list|schema`: check suites, list them, print the format's schema.
 
-use crate::cli::SuitesCommand;
+use crate::cli::{LintFormat, SuitesCommand};
 use crate::exit::Exit;
-use samsvar_diagnostics::{render, render_all};
+use samsvar_diagnostics::{render, render_all, render_concise_all, render_json};
 use samsvar_suite::model::{EhdsMapping, Group, Item, Suite};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub fn run(cmd: SuitesCommand) -> anyhow::Result<Exit> {
     match cmd {
-        SuitesCommand::Lint { suites } => lint(&suites),
+        SuitesCommand::Lint { suites, format } => lint(&suites, format),
         SuitesCommand::List { suites } => list(&suites),
         SuitesCommand::Schema => {
             let text = serde_json::to_string_pretty(&samsvar_suite::suite_schema())?;
@@ -38,32 +38,46 @@ fn suite_files(args: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
     (files, problems)
 }
 
-fn lint(args: &[PathBuf]) -> anyhow::Result<Exit> {
+fn lint(args: &[PathBuf], format: LintFormat) -> anyhow::Result<Exit> {
     let (files, problems) = suite_files(args);
     let mut out = std::io::stdout().lock();
     let mut failed = !problems.is_empty();
-    for p in &problems {
-        writeln!(out, "{p}")?;
+    let mut reports = Vec::new();
+    if format != LintFormat::Json {
+        for p in &problems {
+            writeln!(out, "{p}")?;
+        }
     }
     for file in files {
         match samsvar_suite::check(&file) {
             Ok(checked) => {
                 failed |= checked.has_errors();
-                if checked.diagnostics.is_empty() {
-                    writeln!(out, "{}: ok", file.display())?;
-                } else {
-                    write!(
-                        out,
-                        "{}",
-                        render_all(&checked.sources, &checked.diagnostics)
-                    )?;
+                let (sources, diags) = (&checked.sources, &checked.diagnostics);
+                match format {
+                    LintFormat::Json => reports.push(serde_json::json!({
+                        "file": file.display().to_string(),
+                        "diagnostics": render_json(sources, diags),
+                    })),
+                    _ if diags.is_empty() => writeln!(out, "{}: ok", file.display())?,
+                    LintFormat::Text => write!(out, "{}", render_all(sources, diags))?,
+                    LintFormat::Concise => write!(out, "{}", render_concise_all(sources, diags))?,
                 }
             }
             Err(err) => {
                 failed = true;
-                write!(out, "{}", err.render())?;
+                match format {
+                    LintFormat::Json => reports.push(serde_json::json!({
+                        "file": file.display().to_string(),
+                        "error": err.to_string(),
+                    })),
+                    _ => write!(out, "{}", err.render())?,
+                }
             }
         }
+    }
+    if format == LintFormat::Json {
+        let doc = serde_json::json!({ "problems": problems, "suites": reports });
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
     }
     Ok(if failed { Exit::Usage } else { Exit::Ok })
 }

@@ -48,26 +48,23 @@ pub fn run(inputs: &[PathBuf], json: bool) -> anyhow::Result<Exit> {
     Ok(if any_error { Exit::Failed } else { Exit::Ok })
 }
 
-fn print_text(path: &Path, findings: &[samsvar_xds::Finding]) {
+fn print_text(path: &Path, findings: &[samsvar_xds::Diagnostic]) {
     if samsvar_xds::validate::is_valid(findings) && findings.is_empty() {
         println!("{}: valid XDS metadata", path.display());
         return;
     }
     println!("{}:", path.display());
     for f in findings {
-        let pos = match (f.line, f.column) {
-            (Some(l), Some(c)) => format!("{}:{l}:{c}: ", path.display()),
-            _ => String::new(),
+        let pos = match f.position() {
+            Some(p) => format!("{}:{}:{}: ", path.display(), p.line, p.col),
+            None => String::new(),
         };
-        println!("  {pos}{} [{}] {}", f.severity.as_str(), f.rule, f.message);
-        println!("    at {}", f.location);
+        println!("  {pos}{} [{}] {}", f.severity, f.rule, f.message);
+        let xpath = f
+            .payload()
+            .and_then(|p| p.xpath.as_deref())
+            .unwrap_or_default();
+        println!("    at {xpath}");
     }
-    let errors = findings
-        .iter()
-        .filter(|f| f.severity == samsvar_xds::Severity::Error)
-        .count();
-    println!(
-        "  {errors} error(s), {} warning(s)",
-        findings.len() - errors
-    );
+    print!("  {}", samsvar_diagnostics::count_line(findings));
 }

@@ -3,7 +3,7 @@
 
 use crate::exit::Exit;
 use clap::Args;
-use samsvar_evidence::{Trust, VerifyingKey, verify_bundle};
+use samsvar_evidence::{Trust, load_verifying_key, verify_bundle};
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
@@ -20,7 +20,7 @@ pub struct VerifyArgs {
 
 pub fn run(args: VerifyArgs) -> anyhow::Result<Exit> {
     let trust = match (&args.key, &args.trust) {
-        (Some(key), _) => Trust::Key(VerifyingKey::load(key)?),
+        (Some(key), _) => Trust::Key(load_verifying_key(key)?),
         (None, Some(ca)) => {
             let text = std::fs::read_to_string(ca)
                 .map_err(|e| anyhow::anyhow!("failed to read {}: {e}", ca.display()))?;

@@ -1,12 +1,11 @@
-//! The terminal reporter: a line per finished test (or a progress bar on a TTY), then
-//! every failure with expected vs actual and its suite location, a summary table and
-//! the verdict. Colour only on a TTY and never when `NO_COLOR` is set.
+//! The live terminal reporter of `samsvar run`: a line per finished test (or a progress
+//! bar on a TTY) as events arrive, and the final report once the run's record is made.
+//! The text itself comes from `samsvar_report::terminal`. Colour only on a TTY and never
+//! when `NO_COLOR` is set.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use samsvar_runner::record::{
-    AssertionRecord, GroupRecord, ItemRecord, RunRecord, StepRecord, SuiteRecord, TestRecord,
-};
-use samsvar_runner::{Event, EventSink, Outcome};
+use samsvar_record::{Event, EventSink, RunRecord, StepOwner, SuitePlan, total_tests};
+use samsvar_report::terminal::{Style, TestLine, final_report, setup_step_line, test_line};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
@@ -18,8 +17,16 @@ pub struct TerminalReporter {
     /// Present when stderr is a terminal: live progress instead of per-test lines.
     bar: Mutex<Option<ProgressBar>>,
     live_bar: bool,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    /// `(suite, test)` → optional, from the plan.
+    optional: HashMap<(String, String), bool>,
+    titles: HashMap<String, String>,
     /// Wall-clock time of each suite, measured from its start and finish events.
-    suite_times: Mutex<HashMap<String, (Instant, Option<u64>)>>,
+    suite_times: HashMap<String, (Instant, Option<u64>)>,
 }
 
 impl TerminalReporter {
@@ -32,8 +39,23 @@ impl TerminalReporter {
             },
             bar: Mutex::new(None),
             live_bar: std::io::stderr().is_terminal(),
-            suite_times: Mutex::new(HashMap::new()),
+            state: Mutex::new(State::default()),
         }
+    }
+
+    /// Prints the failures, the summary table and the verdict of the finished run.
+    pub fn print_final_report(&self, record: &RunRecord) {
+        let times: HashMap<String, u64> = self
+            .state
+            .lock()
+            .map(|s| {
+                s.suite_times
+                    .iter()
+                    .filter_map(|(k, (_, ms))| ms.map(|m| (k.clone(), m)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.print(&final_report(&self.style, record, &times));
     }
 
     fn print(&self, text: &str) {
@@ -81,6 +103,18 @@ impl TerminalReporter {
             b.finish_and_clear();
         }
     }
+
+    fn remember_plan(&self, plan: &[SuitePlan]) {
+        if let Ok(mut s) = self.state.lock() {
+            for suite in plan {
+                s.titles.insert(suite.id.clone(), suite.title.clone());
+                for t in suite.tests() {
+                    s.optional
+                        .insert((suite.id.clone(), t.id.clone()), t.optional);
+                }
+            }
+        }
+    }
 }
 
 impl EventSink for TerminalReporter {
@@ -89,9 +123,10 @@ impl EventSink for TerminalReporter {
             Event::RunStarted {
                 run_id,
                 targets,
-                total_tests,
+                plan,
                 ..
             } => {
+                self.remember_plan(plan);
                 let mut text = format!("samsvar {} · run {run_id}\n", env!("CARGO_PKG_VERSION"));
                 for t in targets {
                     let sim = if t.simulated {
@@ -102,304 +137,65 @@ impl EventSink for TerminalReporter {
                     let _ = writeln!(text, "target {} = {}{sim}", t.name, t.url);
                 }
                 self.print(&text);
-                self.start_bar(*total_tests);
+                self.start_bar(total_tests(plan));
             }
-            Event::SuiteStarted {
-                suite_id, title, ..
-            } => {
-                if let Ok(mut t) = self.suite_times.lock() {
-                    t.insert(suite_id.clone(), (Instant::now(), None));
-                }
+            Event::SuiteStarted { suite_id } => {
+                let title = self
+                    .state
+                    .lock()
+                    .map(|mut s| {
+                        s.suite_times
+                            .insert(suite_id.clone(), (Instant::now(), None));
+                        s.titles.get(suite_id).cloned().unwrap_or_default()
+                    })
+                    .unwrap_or_default();
                 self.print(&format!("\n{} — {title}\n", self.style.bold(suite_id)));
             }
-            Event::SuiteFinished { suite } => {
-                if let Ok(mut t) = self.suite_times.lock()
-                    && let Some(entry) = t.get_mut(&suite.id)
+            Event::SuiteFinished { suite_id } => {
+                if let Ok(mut s) = self.state.lock()
+                    && let Some(entry) = s.suite_times.get_mut(suite_id)
                 {
                     entry.1 =
                         Some(u64::try_from(entry.0.elapsed().as_millis()).unwrap_or(u64::MAX));
                 }
             }
-            Event::TestStarted { test_id, .. } => self.with_bar(|b| b.set_message(test_id.clone())),
+            Event::TestStarted { test_id, .. } => {
+                self.with_bar(|b| b.set_message(test_id.clone()));
+            }
             Event::StepFinished {
-                test_id: None,
+                owner: StepOwner::Setup | StepOwner::Teardown,
                 step,
                 ..
             } if step.outcome.is_failure() => {
-                self.print(&format!(
-                    "  {} setup/teardown step {} ({})\n",
-                    self.style.outcome(step.outcome),
-                    step.index + 1,
-                    step.location
+                self.print(&setup_step_line(&self.style, step));
+            }
+            Event::TestFinished {
+                suite_id,
+                test_id,
+                outcome,
+                reason,
+                duration_ms,
+            } => {
+                self.with_bar(|b| b.inc(1));
+                let optional = self.state.lock().is_ok_and(|s| {
+                    s.optional
+                        .get(&(suite_id.clone(), test_id.clone()))
+                        .copied()
+                        .unwrap_or(false)
+                });
+                self.print(&test_line(
+                    &self.style,
+                    TestLine {
+                        id: test_id,
+                        optional,
+                        outcome: *outcome,
+                        duration_ms: *duration_ms,
+                        reason: reason.as_deref(),
+                    },
                 ));
             }
-            Event::TestFinished { test, .. } => {
-                self.with_bar(|b| b.inc(1));
-                self.print(&test_line(&self.style, test));
-            }
-            Event::RunFinished { record } => {
-                self.finish_bar();
-                let times: HashMap<String, u64> = self
-                    .suite_times
-                    .lock()
-                    .map(|t| {
-                        t.iter()
-                            .filter_map(|(k, (_, ms))| ms.map(|m| (k.clone(), m)))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                self.print(&final_report(&self.style, record, &times));
-            }
+            Event::RunFinished { .. } => self.finish_bar(),
             _ => {}
         }
     }
-}
-
-/// ANSI styling, or none.
-#[derive(Debug, Clone, Copy)]
-pub struct Style {
-    pub color: bool,
-}
-
-impl Style {
-    fn paint(&self, code: &str, text: &str) -> String {
-        if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    }
-
-    fn bold(&self, text: &str) -> String {
-        self.paint("1", text)
-    }
-
-    fn dim(&self, text: &str) -> String {
-        self.paint("2", text)
-    }
-
-    /// A fixed-width outcome label.
-    fn outcome(&self, o: Outcome) -> String {
-        let (code, label) = match o {
-            Outcome::Pass => ("32", "pass "),
-            Outcome::Skip => ("33", "skip "),
-            Outcome::Fail => ("31;1", "FAIL "),
-            Outcome::Error => ("35;1", "ERROR"),
-        };
-        self.paint(code, label)
-    }
-}
-
-fn test_line(style: &Style, t: &TestRecord) -> String {
-    let optional = if t.optional { " (optional)" } else { "" };
-    let mut line = format!(
-        "  {} {}{optional} {}",
-        style.outcome(t.outcome),
-        t.id,
-        style.dim(&format!("{} ms", t.duration_ms))
-    );
-    if t.outcome != Outcome::Pass
-        && let Some(r) = &t.reason
-    {
-        line.push_str(&format!("\n        {}", style.dim(r)));
-    }
-    line.push('\n');
-    line
-}
-
-/// Failures in suite order, the summary table and the verdict line. `suite_ms` holds
-/// each suite's wall-clock time (the sum of its tests' times is used when absent).
-pub fn final_report(style: &Style, record: &RunRecord, suite_ms: &HashMap<String, u64>) -> String {
-    let mut out = String::new();
-    let mut failures = String::new();
-    for suite in &record.suites {
-        suite_failures(style, suite, &mut failures);
-    }
-    if !failures.is_empty() {
-        let _ = writeln!(out, "\n{}", style.bold("Failures"));
-        out.push_str(&failures);
-    }
-    let _ = writeln!(out, "\n{}", style.bold("Summary"));
-    let width = record
-        .suites
-        .iter()
-        .map(|s| s.id.len())
-        .max()
-        .unwrap_or(5)
-        .max(5);
-    let _ = writeln!(
-        out,
-        "  {:width$}  {:>6}  {:>6}  {:>7}  {:>7}  {:>8}",
-        "suite", "passed", "failed", "errored", "skipped", "duration"
-    );
-    for suite in &record.suites {
-        let mut c = Counts::default();
-        count(&suite.root, &mut c);
-        let _ = writeln!(
-            out,
-            "  {:width$}  {:>6}  {:>6}  {:>7}  {:>7}  {:>8}",
-            suite.id,
-            c.pass,
-            c.fail,
-            c.error,
-            c.skip,
-            format_secs(suite_ms.get(&suite.id).copied().unwrap_or(c.ms))
-        );
-    }
-    let s = &record.summary;
-    let verdict = match record.outcome {
-        o if o.is_failure() => style.paint("31;1", "FAILED"),
-        _ => style.paint("32;1", "PASSED"),
-    };
-    let _ = writeln!(
-        out,
-        "\n{verdict}: {} passed, {} failed, {} errored, {} skipped of {} tests in {}",
-        s.passed,
-        s.failed,
-        s.errored,
-        s.skipped,
-        s.total,
-        format_secs(record.duration_ms)
-    );
-    out
-}
-
-fn suite_failures(style: &Style, suite: &SuiteRecord, out: &mut String) {
-    for (label, steps) in [("setup", &suite.setup), ("teardown", &suite.teardown)] {
-        for step in steps.iter().filter(|s| s.outcome.is_failure()) {
-            let _ = writeln!(
-                out,
-                "\n  {} {} › ({label})",
-                style.outcome(step.outcome),
-                suite.id
-            );
-            step_details(style, step, out);
-        }
-    }
-    walk(&suite.root, &mut |t| {
-        if !t.outcome.is_failure() {
-            return;
-        }
-        let optional = if t.optional { " (optional)" } else { "" };
-        let _ = writeln!(
-            out,
-            "\n  {} {} › {}{optional}  {}",
-            style.outcome(t.outcome),
-            suite.id,
-            style.bold(&t.id),
-            style.dim(&t.location)
-        );
-        if let Some(title) = &t.title {
-            let _ = writeln!(out, "    {title}");
-        }
-        let mut failing = t.steps.iter().filter(|s| s.outcome.is_failure()).peekable();
-        if failing.peek().is_none()
-            && let Some(r) = &t.reason
-        {
-            // Not run at all (setup failed): the reason is all there is.
-            let _ = writeln!(out, "    {r}");
-        }
-        for step in failing {
-            step_details(style, step, out);
-        }
-    });
-}
-
-fn step_details(style: &Style, step: &StepRecord, out: &mut String) {
-    let name = step
-        .name
-        .as_deref()
-        .map(|n| format!(" \"{n}\""))
-        .unwrap_or_default();
-    let exchange = step
-        .exchange
-        .as_ref()
-        .map(|ex| {
-            let status = ex
-                .status
-                .map_or_else(|| "no response".to_string(), |s| s.to_string());
-            format!(
-                ": {} {} → {status}",
-                ex.request.method.as_deref().unwrap_or(""),
-                ex.request.url.as_deref().unwrap_or("")
-            )
-        })
-        .unwrap_or_default();
-    let _ = writeln!(
-        out,
-        "    step {}{name}{exchange}  {}",
-        step.index + 1,
-        style.dim(&step.location)
-    );
-    if let Some(e) = &step.error {
-        let _ = writeln!(out, "      {} {e}", style.paint("35", "error:"));
-    }
-    for a in step.assertions.iter().filter(|a| a.outcome.is_failure()) {
-        assertion_details(style, a, out);
-    }
-}
-
-fn assertion_details(style: &Style, a: &AssertionRecord, out: &mut String) {
-    let _ = writeln!(
-        out,
-        "      {} {}: {}",
-        style.outcome(a.outcome),
-        a.kind,
-        a.description
-    );
-    if let Some(e) = &a.expected {
-        let _ = writeln!(out, "        expected: {}", style.paint("32", e));
-    }
-    if let Some(v) = &a.actual {
-        let _ = writeln!(out, "        actual:   {}", style.paint("31", v));
-    }
-    if let Some(m) = &a.message {
-        let _ = writeln!(out, "        {m}");
-    }
-    const SHOWN: usize = 10;
-    for i in a.issues.iter().take(SHOWN) {
-        let _ = writeln!(
-            out,
-            "        - {} {}: {}",
-            i.severity, i.location, i.message
-        );
-    }
-    if a.issues.len() > SHOWN {
-        let _ = writeln!(out, "        … and {} more", a.issues.len() - SHOWN);
-    }
-    let _ = writeln!(out, "        at {}", a.location);
-}
-
-#[derive(Default)]
-struct Counts {
-    pass: usize,
-    fail: usize,
-    error: usize,
-    skip: usize,
-    ms: u64,
-}
-
-fn count(group: &GroupRecord, c: &mut Counts) {
-    walk(group, &mut |t| {
-        c.ms += t.duration_ms;
-        match t.outcome {
-            Outcome::Pass => c.pass += 1,
-            Outcome::Fail => c.fail += 1,
-            Outcome::Error => c.error += 1,
-            Outcome::Skip => c.skip += 1,
-        }
-    });
-}
-
-fn walk<'r>(group: &'r GroupRecord, f: &mut impl FnMut(&'r TestRecord)) {
-    for item in &group.items {
-        match item {
-            ItemRecord::Group(g) => walk(g, f),
-            ItemRecord::Test(t) => f(t),
-        }
-    }
-}
-
-fn format_secs(ms: u64) -> String {
-    format!("{}.{:02} s", ms / 1000, (ms % 1000) / 10)
 }

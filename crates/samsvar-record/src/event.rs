@@ -1,0 +1,78 @@
+//! The events a run emits, in order. The runner never prints: reporters, the evidence
+//! journal and [`crate::Fold`] (which turns them into the run record) subscribe to them.
+//! Events serialize as the journal's lines, so a journal replays through the same fold.
+
+use crate::Outcome;
+use crate::plan::SuitePlan;
+use crate::record::{StepRecord, TargetRecord, ToolInfo};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// The run begins: what it will do, against which targets.
+    RunStarted {
+        run_id: String,
+        /// RFC 3339 UTC.
+        started_at: String,
+        tool: ToolInfo,
+        targets: Vec<TargetRecord>,
+        /// Every suite of the run, in run order, with its tree of groups and tests.
+        plan: Vec<SuitePlan>,
+    },
+    SuiteStarted {
+        suite_id: String,
+    },
+    TestStarted {
+        suite_id: String,
+        test_id: String,
+        started_at: String,
+    },
+    /// A step of a test, or of a suite's setup or teardown, finished.
+    StepFinished {
+        suite_id: String,
+        owner: StepOwner,
+        step: Box<StepRecord>,
+    },
+    /// A test finished after its steps, or was decided without running (skipped
+    /// because of its needs, errored because setup failed).
+    TestFinished {
+        suite_id: String,
+        test_id: String,
+        outcome: Outcome,
+        /// Why it was skipped or errored, or its first failure, in one line.
+        reason: Option<String>,
+        duration_ms: u64,
+    },
+    /// Every test, the setup and the teardown of the suite are done.
+    SuiteFinished {
+        suite_id: String,
+    },
+    RunFinished {
+        finished_at: String,
+        duration_ms: u64,
+    },
+}
+
+/// What a step belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepOwner {
+    Setup,
+    Test(String),
+    Teardown,
+}
+
+impl Event {
+    /// The suite the event concerns, if any.
+    pub fn suite_id(&self) -> Option<&str> {
+        match self {
+            Event::SuiteStarted { suite_id }
+            | Event::TestStarted { suite_id, .. }
+            | Event::StepFinished { suite_id, .. }
+            | Event::TestFinished { suite_id, .. }
+            | Event::SuiteFinished { suite_id } => Some(suite_id),
+            Event::RunStarted { .. } | Event::RunFinished { .. } => None,
+        }
+    }
+}

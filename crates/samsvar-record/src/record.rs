@@ -1,0 +1,348 @@
+//! The run record: everything a run observed, in the form reporters and the evidence
+//! writer consume. Serialized as the JSON run record (`run.json`) and inside
+//! `evidence.json`. Built only by [`crate::Fold`] from the run's events.
+//!
+//! Secrets are redacted (by [`crate::Redactor`]) before values are put into these types.
+
+use crate::Outcome;
+use crate::issue::Issue;
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Version of the run record format. The minor number grows with members a reader of
+/// the same major version may ignore; the major number with incompatible changes.
+pub const RECORD_FORMAT_VERSION: &str = "1.1";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub format_version: String,
+    pub run_id: String,
+    pub tool: ToolInfo,
+    /// RFC 3339 UTC.
+    pub started_at: String,
+    pub finished_at: String,
+    pub duration_ms: u64,
+    pub targets: Vec<TargetRecord>,
+    pub suites: Vec<SuiteRecord>,
+    pub outcome: Outcome,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolInfo {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetRecord {
+    pub name: String,
+    pub url: String,
+    /// `true` when the target is a built-in simulator.
+    pub simulated: bool,
+}
+
+/// Counts of tests (not groups, not steps) by outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub total: usize,
+    pub passed: usize,
+    pub skipped: usize,
+    pub failed: usize,
+    pub errored: usize,
+}
+
+impl Summary {
+    pub fn add(&mut self, outcome: Outcome) {
+        self.total += 1;
+        *self.count_mut(outcome) += 1;
+    }
+
+    /// How many tests had `outcome`.
+    pub fn count(&self, outcome: Outcome) -> usize {
+        match outcome {
+            Outcome::Pass => self.passed,
+            Outcome::Skip => self.skipped,
+            Outcome::Fail => self.failed,
+            Outcome::Error => self.errored,
+        }
+    }
+
+    fn count_mut(&mut self, outcome: Outcome) -> &mut usize {
+        match outcome {
+            Outcome::Pass => &mut self.passed,
+            Outcome::Skip => &mut self.skipped,
+            Outcome::Fail => &mut self.failed,
+            Outcome::Error => &mut self.errored,
+        }
+    }
+
+    /// The counts of these outcomes.
+    pub fn of(outcomes: impl IntoIterator<Item = Outcome>) -> Self {
+        let mut s = Summary::default();
+        outcomes.into_iter().for_each(|o| s.add(o));
+        s
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SuiteRecord {
+    pub id: String,
+    pub version: String,
+    pub title: String,
+    /// The suite file as given (relative to the working directory where possible).
+    pub path: String,
+    /// sha256 (hex) of the suite file's bytes as loaded.
+    pub sha256: String,
+    /// Fixture files with their sha256, relative to the suite folder.
+    pub fixtures: Vec<FileDigest>,
+    pub ehds: Option<EhdsRecord>,
+    pub verifies: Vec<String>,
+    pub setup: Vec<StepRecord>,
+    pub teardown: Vec<StepRecord>,
+    pub root: GroupRecord,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileDigest {
+    pub path: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EhdsRecord {
+    /// `interoperability` or `logging`.
+    pub component: String,
+    /// Priority category in kebab-case, e.g. `patient-summary`.
+    pub category: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupRecord {
+    pub id: String,
+    pub title: Option<String>,
+    pub optional: bool,
+    /// Worst outcome of the required children (optional children never fail a group).
+    pub outcome: Outcome,
+    pub items: Vec<ItemRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum ItemRecord {
+    Group(GroupRecord),
+    Test(TestRecord),
+}
+
+impl ItemRecord {
+    /// Whether the item counts towards its parent's outcome, and its outcome.
+    pub fn required_outcome(&self) -> Option<Outcome> {
+        match self {
+            ItemRecord::Group(g) => (!g.optional).then_some(g.outcome),
+            ItemRecord::Test(t) => (!t.optional).then_some(t.outcome),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestRecord {
+    pub id: String,
+    pub title: Option<String>,
+    pub optional: bool,
+    /// Effective requirement ids (suite + groups + test).
+    pub verifies: Vec<String>,
+    /// Effective EHDS mapping (nearest declaration wins).
+    pub ehds: Option<EhdsRecord>,
+    pub outcome: Outcome,
+    /// Why the test was skipped or errored, or the first failure, in one line.
+    pub reason: Option<String>,
+    /// `file:line` of the test in its suite.
+    pub location: String,
+    pub started_at: Option<String>,
+    pub duration_ms: u64,
+    /// How far the test got; absent (`finished`) in every record of a finished run.
+    #[serde(default, skip_serializing_if = "Completion::is_finished")]
+    pub completion: Completion,
+    pub steps: Vec<StepRecord>,
+}
+
+/// How far a test got before the record was made.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Completion {
+    /// The test finished (passed, failed, errored) or was decided without running (skip).
+    #[default]
+    Finished,
+    /// The test had started when the run stopped; its finished steps are kept.
+    Interrupted,
+    /// The test was planned but the run stopped before it started.
+    NotStarted,
+}
+
+impl Completion {
+    pub fn is_finished(&self) -> bool {
+        *self == Completion::Finished
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepRecord {
+    /// 0-based position within its test (or setup/teardown list).
+    pub index: usize,
+    pub name: Option<String>,
+    /// `file:line` of the step in its suite.
+    pub location: String,
+    pub outcome: Outcome,
+    /// Set when the step could not be executed (connection refused, timeout, …).
+    pub error: Option<String>,
+    pub duration_ms: u64,
+    pub exchange: Option<Exchange>,
+    pub captures: Vec<CaptureRecord>,
+    pub assertions: Vec<AssertionRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaptureRecord {
+    pub name: String,
+    /// The captured value, or `None` when nothing matched. Redacted when secret.
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssertionRecord {
+    /// Assertion kind as written in the suite: `status`, `header`, `fhirpath`, …
+    pub kind: String,
+    /// Human description, e.g. "status is 201".
+    pub description: String,
+    /// `file:line:col` of the assertion in its suite.
+    pub location: String,
+    pub outcome: Outcome,
+    pub expected: Option<String>,
+    pub actual: Option<String>,
+    /// Extra explanation (e.g. a FHIRPath evaluation error).
+    pub message: Option<String>,
+    /// Structured findings, e.g. validator issues for `conforms_to`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub issues: Vec<Issue>,
+}
+
+/// One request/response pair as exchanged (after redaction).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Exchange {
+    /// Who sent the request; absent for the usual case, samsvar testing a server.
+    #[serde(default, skip_serializing_if = "Direction::is_sent")]
+    pub direction: Direction,
+    pub request: HttpMessage,
+    /// Absent when no response arrived (refused, timed out).
+    pub response: Option<HttpMessage>,
+    /// Status code of the response.
+    pub status: Option<u16>,
+    /// Time from sending the request to having the whole response body.
+    pub elapsed_ms: Option<u64>,
+}
+
+/// Which side of an exchange samsvar was on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// samsvar sent the request to the system under test (testing a server).
+    #[default]
+    Sent,
+    /// The system under test sent the request to samsvar (testing a client).
+    Received,
+    /// samsvar passed the request on between two systems (a recording proxy).
+    Relayed,
+}
+
+impl Direction {
+    pub fn is_sent(&self) -> bool {
+        *self == Direction::Sent
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HttpMessage {
+    /// For requests: method and URL. Empty for responses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Header names lower-cased, in order; secret values replaced by `[REDACTED]`.
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Body>,
+    /// What redaction changed, so a reader knows where the record differs from the wire.
+    #[serde(default, skip_serializing_if = "Redactions::is_empty")]
+    pub redacted: Redactions,
+}
+
+/// The parts of a message in which a secret was replaced by [`REDACTED`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Redactions {
+    /// The URL (a query parameter or a value in the path).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub url: bool,
+    /// Headers whose value was replaced (lower-case names, each once, in order).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<String>,
+    /// The body: its digest and size are those of the redacted bytes.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub body: bool,
+}
+
+impl Redactions {
+    pub fn is_empty(&self) -> bool {
+        !self.url && self.headers.is_empty() && !self.body
+    }
+
+    /// Notes that header `name` was redacted.
+    pub fn header(&mut self, name: &str) {
+        if !self.headers.iter().any(|h| h == name) {
+            self.headers.push(name.to_string());
+        }
+    }
+}
+
+/// A message body: digest and size in the record, bytes kept in memory for the
+/// evidence writer (stored once under `exchanges/<sha256>`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Body {
+    /// sha256 (hex) of the body bytes.
+    pub sha256: String,
+    pub size: u64,
+    pub media_type: Option<String>,
+    /// `true` when the body exceeded the size limit and was cut.
+    #[serde(default)]
+    pub truncated: bool,
+    #[serde(skip)]
+    pub bytes: Bytes,
+}
+
+impl Body {
+    /// A body with its digest and size computed from `bytes`.
+    pub fn new(bytes: Bytes, media_type: Option<String>, truncated: bool) -> Self {
+        Body {
+            sha256: sha256_hex(&bytes),
+            size: bytes.len() as u64,
+            media_type,
+            truncated,
+            bytes,
+        }
+    }
+
+    /// Replaces the bytes, keeping digest and size true to them.
+    pub fn set_bytes(&mut self, bytes: Bytes) {
+        self.sha256 = sha256_hex(&bytes);
+        self.size = bytes.len() as u64;
+        self.bytes = bytes;
+    }
+}
+
+/// sha256 as lowercase hex, the one digest form of records and bundles.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// The redaction marker that replaces every secret value.
+pub const REDACTED: &str = "[REDACTED]";

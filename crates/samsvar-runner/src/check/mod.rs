@@ -1,0 +1,154 @@
+//! The one assertion evaluator: every step kind (HTTP, XDS, TLS probe) hands its
+//! assertions and captures here, with a [`ResponseView`] of what it received.
+
+mod body;
+mod capture;
+mod verdict;
+mod view;
+
+pub use body::NO_PROFILE_VALIDATION;
+pub use capture::capture;
+pub use verdict::{Verdict, check_value, media_type, one_of};
+pub use view::{NotJson, ResponseView, parse_json};
+
+use crate::context::RunContext;
+use crate::vars::Scope;
+use samsvar_record::AssertionRecord;
+use samsvar_suite::model::{Assertion, AssertionKind, Template, ValueCheck};
+
+/// Evaluates `assertion` against `view` and records expected vs actual, redacted.
+pub fn evaluate(
+    ctx: &RunContext<'_>,
+    assertion: &Assertion,
+    view: &dyn ResponseView,
+    scope: &Scope,
+) -> AssertionRecord {
+    let (kind, description, v) = match view.own_verdict(ctx, &assertion.kind, scope) {
+        Some(own) => own,
+        None => {
+            let (kind, description) = describe(&assertion.kind, scope);
+            (
+                kind,
+                description,
+                verdict(ctx, &assertion.kind, view, scope),
+            )
+        }
+    };
+    record(ctx, kind, &description, assertion.span, v)
+}
+
+/// An assertion record, every text redacted.
+pub fn record(
+    ctx: &RunContext<'_>,
+    kind: &str,
+    description: &str,
+    span: samsvar_diagnostics::Span,
+    v: Verdict,
+) -> AssertionRecord {
+    let r = ctx.redactor;
+    AssertionRecord {
+        kind: kind.to_string(),
+        description: r.text(description).into_owned(),
+        location: ctx.location(span),
+        outcome: v.outcome,
+        expected: v.expected.map(|s| r.text(&s).into_owned()),
+        actual: v.actual.map(|s| r.text(&s).into_owned()),
+        message: v.message.map(|s| r.text(&s).into_owned()),
+        issues: v.issues,
+    }
+}
+
+/// The kind as written in suites and a one-line description.
+fn describe(kind: &AssertionKind, scope: &Scope) -> (&'static str, String) {
+    let shown = |t: &Template| scope.render(t).unwrap_or_else(|e| format!("<{e}>"));
+    match kind {
+        AssertionKind::Status(codes) => ("status", format!("status is {}", one_of(codes))),
+        AssertionKind::Header { name, check } => (
+            "header",
+            format!("header `{name}` {}", describe_check(check, scope)),
+        ),
+        AssertionKind::ContentType(t) => ("content_type", format!("content type is {}", shown(t))),
+        AssertionKind::FhirPathTrue(e) => ("fhirpath", format!("`{}` is true", e.value)),
+        AssertionKind::FhirPathValue { expr, check } => (
+            "fhirpath_value",
+            format!("`{}` {}", expr.value, describe_check(check, scope)),
+        ),
+        AssertionKind::ResponseTimeUnder(ms) => (
+            "response_time_under",
+            format!("response time under {ms} ms"),
+        ),
+        AssertionKind::JsonSchema { path, .. } => (
+            "json_schema",
+            format!("body is valid against {}", path.value.display()),
+        ),
+        AssertionKind::ConformsTo(p) => ("conforms_to", format!("body conforms to {}", p.value)),
+        AssertionKind::Xds(_) => ("xds", "XDS check".to_string()),
+        AssertionKind::Tls(_) => ("tls", "TLS probe".to_string()),
+    }
+}
+
+fn describe_check(check: &ValueCheck, scope: &Scope) -> String {
+    match check {
+        ValueCheck::Exists(true) => "exists".to_string(),
+        ValueCheck::Exists(false) => "is absent".to_string(),
+        ValueCheck::Equals(t) => format!(
+            "equals `{}`",
+            scope.render(t).unwrap_or_else(|e| format!("<{e}>"))
+        ),
+        ValueCheck::Matches(re) => format!("matches /{}/", re.value),
+    }
+}
+
+fn verdict(
+    ctx: &RunContext<'_>,
+    kind: &AssertionKind,
+    view: &dyn ResponseView,
+    scope: &Scope,
+) -> Verdict {
+    match kind {
+        AssertionKind::Status(codes) => match view.status() {
+            Some(status) => {
+                Verdict::check(codes.contains(&status), one_of(codes), status.to_string())
+            }
+            None => Verdict::check(false, one_of(codes), "no response"),
+        },
+        AssertionKind::Header { name, check } => check_value(
+            ctx.caches,
+            check,
+            view.header(name).map(str::to_string),
+            scope,
+        ),
+        AssertionKind::ContentType(t) => {
+            let expected = match scope.render(t) {
+                Ok(s) => s,
+                Err(e) => return Verdict::error(None, e.to_string()),
+            };
+            match view.header("content-type") {
+                Some(actual) => Verdict::check(
+                    media_type(actual) == media_type(&expected),
+                    expected,
+                    actual.to_string(),
+                ),
+                None => Verdict::check(false, expected, "no Content-Type header"),
+            }
+        }
+        AssertionKind::FhirPathTrue(expr) => body::fhirpath_true(ctx, &expr.value, view, scope),
+        AssertionKind::FhirPathValue { expr, check } => {
+            body::fhirpath_value(ctx, &expr.value, check, view, scope)
+        }
+        AssertionKind::ResponseTimeUnder(ms) => {
+            let took = view.elapsed().as_millis();
+            Verdict::check(
+                took < u128::from(*ms),
+                format!("under {ms} ms"),
+                format!("{took} ms"),
+            )
+        }
+        AssertionKind::JsonSchema { resolved, .. } => body::json_schema(ctx, resolved, view),
+        AssertionKind::ConformsTo(profile) => body::conforms_to(ctx, &profile.value, view),
+        AssertionKind::Xds(_) => Verdict::error(None, "`xds` assertions apply to XDS steps only"),
+        AssertionKind::Tls(_) => {
+            Verdict::error(None, "`tls` assertions apply to TLS probe steps only")
+        }
+    }
+}
