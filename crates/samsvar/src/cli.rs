@@ -33,6 +33,9 @@ pub enum Command {
     /// Work with evidence bundles (finalize an interrupted run).
     #[command(subcommand)]
     Report(crate::commands::report::ReportCommand),
+    /// The event server and review desk: web UI, JSON API, workers, bundle submission.
+    #[command(subcommand)]
+    Hub(crate::commands::hub::HubCommand),
 }
 
 #[derive(Debug, Args)]

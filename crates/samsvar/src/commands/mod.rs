@@ -1,6 +1,7 @@
 //! One module per subcommand; each returns the exit code it wants.
 
 pub(crate) mod evidence;
+pub(crate) mod hub;
 pub(crate) mod keygen;
 pub(crate) mod packages;
 mod profiles;
@@ -26,5 +27,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Verify(args) => verify::run(args),
         Command::Keygen(args) => keygen::run(args),
         Command::Report(cmd) => report::run(cmd),
+        Command::Hub(cmd) => hub::run(cmd),
     }
 }
