@@ -5,6 +5,8 @@
 //! cargo run --release -p samsvar-hub --example hub_bench -- uploads BUNDLE_DIR KEY.pub.pem [--db URL] [--count 1000]
 //! cargo run --release -p samsvar-hub --example hub_bench -- drain --db postgres://… --exe target/release/samsvar --workers 4 --runs 500
 //! ```
+// A benchmark program: printing its figures is its job.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use samsvar_hub::auth::{Actor, Role};

@@ -38,6 +38,9 @@ pub struct ServeOptions {
 }
 
 /// Serves until Ctrl-C or SIGTERM. Prints the address it listens on.
+// `hub serve` and `hub worker` run until stopped: the status lines they print are their
+// user interface, as the binary's are (the other library crates never print).
+#[allow(clippy::print_stdout, clippy::print_stderr)]
 pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     let db = Db::connect(&options.db_url).await?;
     let listener = tokio::net::TcpListener::bind(options.addr)
@@ -81,6 +84,9 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
 }
 
 /// Runs a standalone worker until Ctrl-C or SIGTERM (or, draining, an empty queue).
+// `hub serve` and `hub worker` run until stopped: the status lines they print are their
+// user interface, as the binary's are (the other library crates never print).
+#[allow(clippy::print_stdout, clippy::print_stderr)]
 pub async fn work(db_url: &str, cfg: WorkerConfig) -> anyhow::Result<()> {
     let db = Db::connect(db_url).await?;
     let (stop_tx, stop_rx) = watch::channel(false);

@@ -1,3 +1,5 @@
+// The shared hub test support prints what it skipped and where screenshots are.
+#![allow(clippy::print_stderr)]
 //! The queue's claim statement on both databases: many concurrent claimers, each run
 //! claimed exactly once; an expired lease is taken back exactly once.
 #![allow(clippy::unwrap_used, clippy::expect_used)]

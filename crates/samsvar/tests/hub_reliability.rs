@@ -1,3 +1,5 @@
+// The shared hub test support prints what it skipped and where screenshots are.
+#![allow(clippy::print_stderr)]
 //! The queue survives: a restart loses no queued or finished run, and a worker killed
 //! (SIGKILL, with its `samsvar run` child) mid-run leaves the run interrupted, its journal
 //! finalized into an INCOMPLETE bundle, and the run requeued — never silently lost.

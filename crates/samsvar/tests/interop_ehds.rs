@@ -1,3 +1,5 @@
+// The shared interop support prints which servers it skipped.
+#![allow(clippy::print_stderr)]
 //! The EHDS suites (ips, mhd, pdqm) against sekmet-fhir, a FHIR server samsvar's authors did
 //! not write, on loopback. The synthetic population is copied onto it from the seeded
 //! simulator with scripts/ehds/load-population.py first. Every verdict is stated with the
