@@ -106,7 +106,7 @@ pub struct DeclarationInput<'a> {
 }
 
 /// Builds the declaration section; fails naming every missing mandatory key. The
-/// conformity statement is only made when the run supports it (see [`conformity`]).
+/// conformity statement is only made when the run supports it (see the `conformity` module).
 pub fn build(
     config: &DeclarationConfig,
     input: &DeclarationInput<'_>,
