@@ -363,4 +363,20 @@ fn a_closed_stdout_neither_crashes_nor_loses_evidence() {
         "{}",
         String::from_utf8_lossy(&verify.stdout)
     );
+
+    // `samsvar verify … | head -0`: the reader is gone before verify writes its report
+    // (it reads every file first), so the write fails with a broken pipe.
+    let mut verify = Command::new(env!("CARGO_BIN_EXE_samsvar"))
+        .arg("verify")
+        .arg(&dir)
+        .arg("--integrity-only")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(verify.stdout.take());
+    let verify = verify.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&verify.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(verify.status.code(), Some(0), "{stderr}");
 }

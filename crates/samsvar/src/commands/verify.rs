@@ -40,7 +40,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<Exit> {
         anyhow::bail!("failed to verify {}: no such folder", args.dir.display());
     }
     let verification = verify_bundle(&args.dir, &trust)?;
-    print!("{}", verification.render(&args.dir, args.integrity_only));
+    crate::report::stdout(&verification.render(&args.dir, args.integrity_only));
     Ok(if verification.verdict(args.integrity_only).passed() {
         Exit::Ok
     } else {
