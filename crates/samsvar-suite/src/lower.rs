@@ -497,7 +497,6 @@ impl Lower<'_> {
         })
     }
 
-
     fn check_json_schema(&mut self, path: &Path, span: Span) {
         let problem = match std::fs::read_to_string(path) {
             Err(e) => Some(format!("failed to read {}: {e}", path.display())),
