@@ -487,23 +487,28 @@ async fn not_json_errors_and_profile_validation_is_named() {
     );
 }
 
-/// How many requests a server is handling now, how many it has finished, and the most
-/// it ever handled at once.
-#[derive(Default)]
+/// How many requests a server is handling now and how many it has finished, published on a
+/// watch channel (a waiter is woken by changes only, never by its own read), and the most it
+/// ever handled at once.
 struct InFlight {
-    now_and_done: std::sync::Mutex<(usize, usize)>,
-    changed: tokio::sync::Notify,
+    now_and_done: tokio::sync::watch::Sender<(usize, usize)>,
     most: std::sync::atomic::AtomicUsize,
 }
 
 impl InFlight {
-    fn change(&self, f: impl FnOnce(&mut (usize, usize))) -> (usize, usize) {
-        let mut state = self.now_and_done.lock().unwrap();
-        f(&mut state);
-        self.most
-            .fetch_max(state.0, std::sync::atomic::Ordering::SeqCst);
-        self.changed.notify_waiters();
-        *state
+    fn new() -> Self {
+        Self {
+            now_and_done: tokio::sync::watch::Sender::new((0, 0)),
+            most: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    fn change(&self, f: impl FnOnce(&mut (usize, usize))) {
+        self.now_and_done.send_modify(|state| {
+            f(state);
+            self.most
+                .fetch_max(state.0, std::sync::atomic::Ordering::SeqCst);
+        });
     }
 }
 
@@ -515,7 +520,7 @@ async fn jobs_bound_concurrency() {
     // that ignored the bound would be seen with more than 2 at once.
     const JOBS: usize = 2;
     const TESTS: usize = 6;
-    let gauge = std::sync::Arc::new(InFlight::default());
+    let gauge = std::sync::Arc::new(InFlight::new());
     let router = Router::new().route(
         "/wait",
         get({
@@ -524,21 +529,14 @@ async fn jobs_bound_concurrency() {
                 let gauge = gauge.clone();
                 async move {
                     gauge.change(|s| s.0 += 1);
-                    loop {
-                        let woken = gauge.changed.notified();
-                        let (now, done) = gauge.change(|_| {});
-                        if now >= JOBS.min(TESTS - done) {
-                            break;
-                        }
-                        // A guard against hanging if the runner never sends a second
-                        // request; the assertion on `most` then fails.
-                        if tokio::time::timeout(Duration::from_secs(4), woken)
-                            .await
-                            .is_err()
-                        {
-                            break;
-                        }
-                    }
+                    let mut seen = gauge.now_and_done.subscribe();
+                    // The timeout guards against hanging if the runner never sends a
+                    // second request; the assertion on `most` then fails.
+                    let _ = tokio::time::timeout(
+                        Duration::from_secs(4),
+                        seen.wait_for(|&(now, done)| now >= JOBS.min(TESTS - done)),
+                    )
+                    .await;
                     tokio::time::sleep(Duration::from_millis(20)).await;
                     gauge.change(|s| {
                         s.0 -= 1;

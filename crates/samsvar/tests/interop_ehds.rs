@@ -45,7 +45,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     (
         "mhd/read-provided-document-reference",
         "fail",
-        "ITI-67 3.67.4.2.2.1.1: attachment.url shall be a full URL; sekmet stores Binary/ID",
+        "ITI-67 3.67.4.2.2.1.1: attachment.url shall be a full URL; sekmet keeps the transaction's urn:uuid",
     ),
     (
         "mhd/provided-document-reference-follows-mhd",
@@ -68,8 +68,8 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ),
     (
         "mhd/retrieve-document",
-        "skip",
-        "needs the attachment URL of read-provided-document-reference",
+        "error",
+        "the captured attachment URL is a urn:uuid, which samsvar refuses to request (the failure is read-provided-document-reference's)",
     ),
     ("mhd/retrieve-unknown-document", "pass", ""),
     ("mhd/category-patient-summary", "pass", ""),

@@ -123,6 +123,16 @@ fn absolute_url(rendered: &str, base: Option<&str>, target: Option<&str>) -> Res
     if lower.starts_with("http://") || lower.starts_with("https://") {
         return Url::parse(rendered).map_err(|e| format!("failed to parse URL `{rendered}`: {e}"));
     }
+    // `urn:uuid:…`, `mailto:…`: an absolute URI with a scheme HTTP cannot fetch. Joining it
+    // onto the base would send a request to a path nobody named (typically a system under
+    // test that left a Bundle's fullUrl in `attachment.url`), so it is refused and said.
+    if let Some((scheme, _)) = rendered.split_once(':')
+        && is_uri_scheme(scheme)
+    {
+        return Err(format!(
+            "cannot send a request to `{rendered}`: it is a `{scheme}:` URI, not an http or https URL"
+        ));
+    }
     let Some(base) = base else {
         return Err(match target {
             Some(t) => format!("failed to build URL `{rendered}`: target `{t}` is not bound"),
@@ -143,6 +153,15 @@ fn absolute_url(rendered: &str, base: Option<&str>, target: Option<&str>) -> Res
         )
     };
     Url::parse(&joined).map_err(|e| format!("failed to parse URL `{joined}`: {e}"))
+}
+
+/// RFC 3986 3.1: `ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )`. What precedes the first colon
+/// of a relative FHIR URL (`Patient/1:x`, `Patient?date=…T10:00`) always holds a `/`, `?` or
+/// `=`, so it is never taken for one.
+fn is_uri_scheme(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
 async fn body_bytes(
@@ -214,6 +233,12 @@ mod tests {
         assert_eq!(u.as_str(), "http://h:8/fhir/metadata");
         let u = absolute_url("https://x/y", None, None).unwrap();
         assert_eq!(u.as_str(), "https://x/y");
+        let e = absolute_url("urn:uuid:6f1d7a52-8c3e-4b1a-9e27-3d5c0b8a4f12", Some("http://h/fhir"), None)
+            .unwrap_err();
+        assert!(e.contains("`urn:` URI, not an http or https URL"), "{e}");
+        let u = absolute_url("Patient?_lastUpdated=gt2026-01-01T10:00:00Z", Some("http://h/fhir"), None)
+            .unwrap();
+        assert_eq!(u.path(), "/fhir/Patient");
         let e = absolute_url("Patient", None, Some("fhir")).unwrap_err();
         assert!(e.contains("target `fhir` is not bound"), "{e}");
     }
