@@ -23,6 +23,9 @@ pub struct RawExchange {
     pub status: Option<u16>,
     pub response_headers: Vec<(String, String)>,
     pub response_body: Option<Bytes>,
+    /// The body ended early (size limit, reset, timeout): `response_body` holds what arrived
+    /// (at most the limit), kept as evidence of what the server sent.
+    pub response_cut: bool,
     pub elapsed_ms: u64,
 }
 
@@ -72,12 +75,19 @@ impl XdsClient {
         };
         let started = Instant::now();
         let timeout = Duration::from_millis(self.limits.timeout_ms);
-        let fut = self.exchange(url, encoded, &mut raw);
+        // The body is received into a buffer that outlives the exchange future, so that what
+        // arrived before a reset, the limit or the timeout is still there to record.
+        let mut received = Vec::new();
+        let fut = self.exchange(url, encoded, &mut raw, &mut received);
         let result = match tokio::time::timeout(timeout, fut).await {
             Ok(r) => r,
             Err(_) => Err(XdsError::Timeout(self.limits.timeout_ms)),
         };
         raw.elapsed_ms = started.elapsed().as_millis() as u64;
+        if result.is_err() && raw.status.is_some() && raw.response_body.is_none() {
+            raw.response_body = Some(Bytes::from(received));
+            raw.response_cut = true;
+        }
         let decoded = result.and_then(|body| {
             mtom::decode(
                 raw.response_content_type(),
@@ -93,6 +103,7 @@ impl XdsClient {
         url: &str,
         encoded: mtom::Encoded,
         raw: &mut RawExchange,
+        buf: &mut Vec<u8>,
     ) -> Result<Bytes, XdsError> {
         let mut resp = self
             .http
@@ -117,18 +128,20 @@ impl XdsClient {
         if resp.content_length().is_some_and(|n| n as usize > limit) {
             return Err(XdsError::ResponseTooLarge { limit });
         }
-        let mut buf: Vec<u8> = Vec::new();
         while let Some(chunk) = resp
             .chunk()
             .await
             .map_err(|e| XdsError::Transport(error_chain(&e)))?
         {
             if buf.len() + chunk.len() > limit {
+                // Keep the first `limit` bytes: the evidence shows the start of what was sent.
+                let room = limit - buf.len();
+                buf.extend_from_slice(&chunk[..room]);
                 return Err(XdsError::ResponseTooLarge { limit });
             }
             buf.extend_from_slice(&chunk);
         }
-        let body = Bytes::from(buf);
+        let body = Bytes::from(std::mem::take(buf));
         raw.response_body = Some(body.clone());
         Ok(body)
     }

@@ -69,6 +69,8 @@ const XDS_CASES: &[(&str, &str)] = &[
     ("mtom-bad-boundary", "bad MIME framing"),
     ("mtom-many-parts", "the SOAP Body is empty"),
     ("slow-headers", "timed out after 2000 ms"),
+    ("slow-body", "timed out after 2000 ms"),
+    ("huge-body", "body larger than 4194304 bytes"),
     (
         "reset-mid-body",
         "end of file before message length reached",
@@ -201,7 +203,7 @@ fn every_hostile_case_fails_or_errors_with_a_reason_within_the_limits() {
     assert!(!all.contains("panicked"), "{all}");
 
     // Bounded by the run's own limits: every case is cut by the 2 s timeout at worst,
-    // 8 jobs at once, so 28 cases end in well under a minute.
+    // 8 jobs at once, so 30 cases end in well under a minute.
     assert!(b.wall < Duration::from_secs(60), "took {:?}", b.wall);
 
     let dir = run_dir(b.out.path());
@@ -300,6 +302,9 @@ fn every_hostile_case_fails_or_errors_with_a_reason_within_the_limits() {
         "fhir-huge-body",
         "fhir-reset-mid-body",
         "fhir-endless-chunked",
+        "xds-slow-body",
+        "xds-huge-body",
+        "xds-reset-mid-body",
     ] {
         let step = steps(id);
         assert_eq!(step["exchange"]["status"], 200, "{id}: {step:#}");

@@ -109,7 +109,7 @@ fn exchange(ctx: &RunContext<'_>, raw: &RawExchange) -> Exchange {
             url: None,
             headers: &raw.response_headers,
             body: raw.response_body.as_ref().filter(|b| !b.is_empty()),
-            truncated: false,
+            truncated: raw.response_cut,
         })
     });
     Exchange {
