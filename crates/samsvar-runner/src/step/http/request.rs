@@ -233,11 +233,19 @@ mod tests {
         assert_eq!(u.as_str(), "http://h:8/fhir/metadata");
         let u = absolute_url("https://x/y", None, None).unwrap();
         assert_eq!(u.as_str(), "https://x/y");
-        let e = absolute_url("urn:uuid:6f1d7a52-8c3e-4b1a-9e27-3d5c0b8a4f12", Some("http://h/fhir"), None)
-            .unwrap_err();
+        let e = absolute_url(
+            "urn:uuid:6f1d7a52-8c3e-4b1a-9e27-3d5c0b8a4f12",
+            Some("http://h/fhir"),
+            None,
+        )
+        .unwrap_err();
         assert!(e.contains("`urn:` URI, not an http or https URL"), "{e}");
-        let u = absolute_url("Patient?_lastUpdated=gt2026-01-01T10:00:00Z", Some("http://h/fhir"), None)
-            .unwrap();
+        let u = absolute_url(
+            "Patient?_lastUpdated=gt2026-01-01T10:00:00Z",
+            Some("http://h/fhir"),
+            None,
+        )
+        .unwrap();
         assert_eq!(u.path(), "/fhir/Patient");
         let e = absolute_url("Patient", None, Some("fhir")).unwrap_err();
         assert!(e.contains("target `fhir` is not bound"), "{e}");
