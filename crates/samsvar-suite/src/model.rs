@@ -523,8 +523,9 @@ pub enum XdsTransaction {
 pub enum XdsAssertion {
     /// The registry response status: `Success`, `Failure` or `PartialSuccess`.
     Status(Spanned<String>),
-    /// This registry error code is present (e.g. `XDSUnknownPatientId`).
-    ErrorCode(Template),
+    /// This registry error code is present (e.g. `XDSUnknownPatientId`); written as a
+    /// list, any one of them (where the specification lets the responder choose).
+    ErrorCode(Vec<Template>),
     /// Number of DocumentEntries (ITI-18 LeafClass), ObjectRefs (ITI-18 ObjectRef) or
     /// documents (ITI-43) in the response.
     Documents(u64),
