@@ -111,9 +111,8 @@ fn step_templates(step: &Step) -> Vec<&Template> {
                     ValueCheck::Exists(_) | ValueCheck::Equals(_) => {}
                 }
             }
-            AssertionKind::Xds(XdsAssertion::ErrorCode(t) | XdsAssertion::DocumentSha1(t)) => {
-                out.push(t)
-            }
+            AssertionKind::Xds(XdsAssertion::ErrorCode(codes)) => out.extend(codes),
+            AssertionKind::Xds(XdsAssertion::DocumentSha1(t)) => out.push(t),
             _ => {}
         }
     }

@@ -118,6 +118,10 @@ impl Lower<'_> {
                 (e.key.clone(), decl)
             })
             .collect();
+        let packages = root
+            .get("packages")
+            .map(|e| self.packages(&e.value))
+            .unwrap_or_default();
         let setup = self.steps(root.get("setup").map(|e| &e.value));
         let teardown = self.steps(root.get("teardown").map(|e| &e.value));
         let items = root
@@ -141,6 +145,7 @@ impl Lower<'_> {
             meta,
             targets,
             inputs,
+            packages,
             setup,
             teardown,
             root: root_group,
@@ -381,6 +386,62 @@ impl Lower<'_> {
         }
     }
 
+    /// `packages:` entries: `ID@VERSION` with a version, or a local `.tgz`/folder that exists.
+    fn packages(&mut self, node: &Node) -> Vec<PackageRef> {
+        let mut out = Vec::new();
+        for item in node.as_seq().unwrap_or_default() {
+            let Some(text) = item.as_str() else { continue };
+            let spec = Spanned::new(text.to_string(), item.span);
+            let local = text.ends_with(".tgz")
+                || text.ends_with(".tar.gz")
+                || text.starts_with('.')
+                || text.contains('/');
+            if local {
+                let resolved = self.base_dir.join(text);
+                if resolved.is_file() || resolved.is_dir() {
+                    out.push(PackageRef {
+                        spec,
+                        path: Some(resolved),
+                    });
+                } else {
+                    self.diags.push(
+                        Diagnostic::error(
+                            "missing-file",
+                            item.span,
+                            format!(
+                                "failed to find package `{text}` (looked at {})",
+                                resolved.display()
+                            ),
+                        )
+                        .with_hint("a local package is a .tgz or a package folder, relative to the folder of the suite file"),
+                    );
+                }
+                continue;
+            }
+            let (id, version) = text.split_once(['@', '#']).unwrap_or((text, ""));
+            match (package_id_ok(id), version.trim().is_empty()) {
+                (true, false) => out.push(PackageRef { spec, path: None }),
+                (true, true) => self.diags.push(
+                    Diagnostic::error(
+                        "invalid-value",
+                        item.span,
+                        format!("package `{text}` names no version"),
+                    )
+                        .with_hint("write ID@VERSION, e.g. hl7.fhir.uv.ips@2.0.0: a pinned version keeps every run on the same definitions"),
+                ),
+                (false, _) => self.diags.push(
+                    Diagnostic::error(
+                        "invalid-value",
+                        item.span,
+                        format!("`{text}` is neither a package ID@VERSION nor a local .tgz or folder"),
+                    )
+                    .with_hint("write ID@VERSION (e.g. hl7.fhir.uv.ips@2.0.0) or a path such as ./packages/acme.tgz; a version is required so every run uses the same definitions"),
+                ),
+            }
+        }
+        out
+    }
+
     /// Resolves a file named in the suite against the suite folder; reports it when missing.
     fn fixture(&mut self, path: &str, span: Span) -> Option<PathBuf> {
         let resolved = self.base_dir.join(path);
@@ -533,6 +594,14 @@ fn level(e: &Entry) -> Option<Spanned<Level>> {
 
 fn status_code(node: &Node) -> Option<u16> {
     node.as_u64().and_then(|c| u16::try_from(c).ok())
+}
+
+/// A FHIR package id: letters, digits, `.`, `-`, `_` (as the package installer checks).
+fn package_id_ok(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
 }
 
 fn string_list(node: &Node) -> Vec<Spanned<String>> {

@@ -67,6 +67,8 @@ pub struct Suite {
     /// The targets this suite needs, by name (e.g. `fhir`, `xds-repository`).
     pub targets: IndexMap<String, TargetDecl>,
     pub inputs: IndexMap<String, InputDecl>,
+    /// FHIR packages the suite's `conforms_to` checks need (`packages:`).
+    pub packages: Vec<PackageRef>,
     /// Steps run once before any test; a failure here errors every test.
     pub setup: Vec<Step>,
     /// Steps run once after all tests, whatever their outcome.
@@ -75,6 +77,25 @@ pub struct Suite {
     pub root: Group,
     /// Fixture files referenced by the suite, resolved, for evidence digests.
     pub fixtures: Vec<PathBuf>,
+}
+
+/// One entry of `packages:`: a registry package at a pinned version, or a local package.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PackageRef {
+    /// As written in the suite.
+    pub spec: Spanned<String>,
+    /// A `.tgz` or package folder, resolved against the suite folder; `None` for `ID@VERSION`.
+    pub path: Option<PathBuf>,
+}
+
+impl PackageRef {
+    /// What the package installer takes: `ID@VERSION`, or the resolved path.
+    pub fn install_spec(&self) -> String {
+        match &self.path {
+            Some(p) => p.display().to_string(),
+            None => self.spec.value.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -502,8 +523,9 @@ pub enum XdsTransaction {
 pub enum XdsAssertion {
     /// The registry response status: `Success`, `Failure` or `PartialSuccess`.
     Status(Spanned<String>),
-    /// This registry error code is present (e.g. `XDSUnknownPatientId`).
-    ErrorCode(Template),
+    /// This registry error code is present (e.g. `XDSUnknownPatientId`); written as a
+    /// list, any one of them (where the specification lets the responder choose).
+    ErrorCode(Vec<Template>),
     /// Number of DocumentEntries (ITI-18 LeafClass), ObjectRefs (ITI-18 ObjectRef) or
     /// documents (ITI-43) in the response.
     Documents(u64),

@@ -42,6 +42,11 @@ pub fn suite_schema() -> Value {
                 "propertyNames": { "$ref": "#/$defs/varName" },
                 "additionalProperties": { "$ref": "#/$defs/input" }
             },
+            "packages": {
+                "description": "FHIR packages the suite's `conforms_to` checks need: `ID@VERSION` (a pinned version), or a `.tgz`/package folder relative to the suite file. `samsvar run` loads them from the package cache (installing what is missing) and stops with exit 2 naming a package it cannot get.",
+                "type": "array",
+                "items": { "type": "string", "minLength": 1 }
+            },
             "setup": {
                 "description": "Steps run once before any test; if one fails, every test errors.",
                 "$ref": "#/$defs/steps"

@@ -108,7 +108,13 @@ fn xds_assertion() -> Value {
         "additionalProperties": false,
         "properties": {
             "status": { "enum": ["Success", "Failure", "PartialSuccess"] },
-            "error_code": { "type": "string", "minLength": 1 },
+            "error_code": {
+                "description": "A registry error code that must be in the RegistryErrorList; a list means any one of them.",
+                "oneOf": [
+                    { "type": "string", "minLength": 1 },
+                    { "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 } }
+                ]
+            },
             "documents": { "type": "integer", "minimum": 0 },
             "metadata_valid": { "const": true },
             "document_sha1": { "type": "string", "minLength": 1 }

@@ -297,3 +297,24 @@ tests:
         matches!(kinds[4], AssertionKind::ConformsTo { each: Some(e), .. } if e.value == "entry.resource")
     );
 }
+
+#[test]
+fn declared_packages_are_pinned_specs_or_resolved_paths() {
+    let loaded = samsvar_suite::load("../../testsuites/ips")
+        .map_err(|e| e.render())
+        .unwrap();
+    let specs: Vec<(String, Option<std::path::PathBuf>)> = loaded
+        .suite
+        .packages
+        .iter()
+        .map(|p| (p.install_spec(), p.path.clone()))
+        .collect();
+    assert_eq!(specs, [("hl7.fhir.uv.ips@2.0.0".to_string(), None)]);
+
+    // A local package resolves against the suite folder.
+    let local = PackageRef {
+        spec: Spanned::new("pkg/acme.tgz".to_string(), loaded.suite.meta.id.span),
+        path: Some(Path::new("suites/x/pkg/acme.tgz").to_path_buf()),
+    };
+    assert_eq!(local.install_spec(), "suites/x/pkg/acme.tgz");
+}

@@ -67,6 +67,29 @@ impl XdsClient {
         } else {
             mtom::plain(&xml, action)
         };
+        self.send_encoded(url, encoded).await
+    }
+
+    /// Send a SOAP message exactly as given (a raw fixture): `message` goes on the wire
+    /// byte for byte as `application/soap+xml` with `action`.
+    pub async fn send_raw(
+        &self,
+        url: &str,
+        action: &str,
+        message: Bytes,
+    ) -> (RawExchange, Result<Decoded, XdsError>) {
+        let encoded = mtom::Encoded {
+            content_type: mtom::plain_content_type(action),
+            body: message,
+        };
+        self.send_encoded(url, encoded).await
+    }
+
+    async fn send_encoded(
+        &self,
+        url: &str,
+        encoded: mtom::Encoded,
+    ) -> (RawExchange, Result<Decoded, XdsError>) {
         let mut raw = RawExchange {
             url: url.to_string(),
             request_headers: vec![("content-type".into(), encoded.content_type.clone())],

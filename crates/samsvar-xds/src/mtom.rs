@@ -73,9 +73,14 @@ fn push_part_head(body: &mut Vec<u8>, boundary: &str, content_type: &str, conten
 /// A plain (non-MTOM) SOAP 1.2 message.
 pub fn plain(soap_xml: &str, action: &str) -> Encoded {
     Encoded {
-        content_type: format!("application/soap+xml; charset=UTF-8; action=\"{action}\""),
+        content_type: plain_content_type(action),
         body: Bytes::from(soap_xml.as_bytes().to_vec()),
     }
+}
+
+/// The content type of a plain (not MTOM) SOAP 1.2 message carrying `action`.
+pub fn plain_content_type(action: &str) -> String {
+    format!("application/soap+xml; charset=UTF-8; action=\"{action}\"")
 }
 
 /// A decoded message: the root XML and the other parts.

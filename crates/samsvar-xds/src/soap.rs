@@ -79,6 +79,27 @@ pub fn envelope(addr: &Addressing, body: Element) -> Element {
         .child(soap("Body").child(body))
 }
 
+/// The text of a SOAP 1.2 envelope with WS-Addressing headers whose body is `body_xml`,
+/// inserted as it is (a raw fixture without its own envelope): only a leading XML
+/// declaration is dropped, since one may not appear inside an element.
+pub fn envelope_text_around(addr: &Addressing, body_xml: &str) -> String {
+    let env = to_xml(&envelope(addr, soap("Body")));
+    let body = without_xml_declaration(body_xml);
+    // `envelope` wrapped an empty placeholder; the envelope writer emits it as `<soap:Body/>`
+    // inside `<soap:Body>…</soap:Body>`, so the one occurrence is replaced.
+    env.replacen("<soap:Body/>", body, 1)
+}
+
+fn without_xml_declaration(text: &str) -> &str {
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.starts_with("<?xml")
+        && let Some(end) = trimmed.find("?>")
+    {
+        return &trimmed[end + 2..];
+    }
+    text
+}
+
 /// A SOAP 1.2 fault envelope.
 pub fn fault_envelope(
     code: &str,

@@ -4,7 +4,9 @@ use super::cache::{Cache, InstalledPackage, Origin};
 use super::digest::{self, Digests, Verified};
 use super::error::PackageError;
 use super::extract::{self, Limits};
+use super::lock::Lock;
 use super::manifest::Manifest;
+use super::offline;
 use super::registry::{self, Registries};
 use super::spec::{PackageSpec, check_id, check_version};
 use super::substitute::substitute_for;
@@ -47,6 +49,15 @@ pub struct InstallOptions {
     /// Follow `dependencies` in package.json (default true).
     pub with_dependencies: bool,
     pub progress: Option<ProgressFn>,
+    /// Choices pinned by a `samsvar.lock`: a request the lock answered is resolved from
+    /// the cache with no registry call, and a dependency the lock records as missing is
+    /// skipped again without asking.
+    pub lock: Option<Arc<Lock>>,
+    /// When no registry can be reached and the cache holds no version, skip a dependency
+    /// (a warning and a `missing` entry) instead of failing. Readers of the cache
+    /// (`validate`, `run`) set it; `packages install` does not, so an install never ends
+    /// incomplete because of the network. A package named by the user always fails.
+    pub skip_unreachable_dependencies: bool,
 }
 
 impl Default for InstallOptions {
@@ -55,6 +66,8 @@ impl Default for InstallOptions {
             limits: Limits::default(),
             with_dependencies: true,
             progress: None,
+            lock: None,
+            skip_unreachable_dependencies: false,
         }
     }
 }
@@ -65,6 +78,11 @@ impl std::fmt::Debug for InstallOptions {
             .field("limits", &self.limits)
             .field("with_dependencies", &self.with_dependencies)
             .field("progress", &self.progress.is_some())
+            .field("lock", &self.lock.is_some())
+            .field(
+                "skip_unreachable_dependencies",
+                &self.skip_unreachable_dependencies,
+            )
             .finish()
     }
 }
@@ -161,6 +179,7 @@ pub async fn install_all(
         by_key: HashMap::new(),
         seen: HashSet::new(),
         queue: VecDeque::new(),
+        unreachable: None,
     };
     for spec in specs {
         match spec {
@@ -211,6 +230,8 @@ struct Run<'a> {
     /// `(id, request)` already handled.
     seen: HashSet<(String, String)>,
     queue: VecDeque<Want>,
+    /// Why the last lookup reached no registry (set by `try_id`, read by `resolve`).
+    unreachable: Option<String>,
 }
 
 /// How a package came to be chosen (lock-file facts gathered on the way).
@@ -258,6 +279,10 @@ impl Run<'_> {
             Ok(r) => r,
             Err(reason) => return self.unresolvable(&want, reason),
         };
+        if self.try_lock(&want)? {
+            return Ok(());
+        }
+        self.unreachable = None;
         let chosen = Chosen {
             requested: label.clone(),
             substituted_for: None,
@@ -282,6 +307,20 @@ impl Run<'_> {
             }
         }
         let tried = self.registries.urls().join(", ");
+        if let Some(reason) = self.unreachable.take() {
+            if is_root || !self.options.skip_unreachable_dependencies {
+                return Err(PackageError::Network {
+                    package: label,
+                    tried,
+                    reason,
+                });
+            }
+            self.missing(
+                &want,
+                format!("no registry could be reached (tried {tried}: {reason}) and the cache holds no version of it"),
+            );
+            return Ok(());
+        }
         if is_root {
             return Err(PackageError::NotFound {
                 package: label,
@@ -293,6 +332,60 @@ impl Run<'_> {
             format!("not found on any registry (tried {tried}) nor in the cache"),
         );
         Ok(())
+    }
+
+    /// Resolves `want` from the lock, when the lock answered it: `Ok(true)` when done.
+    fn try_lock(&mut self, want: &Want) -> Result<bool, PackageError> {
+        let Some(lock) = self.options.lock.clone() else {
+            return Ok(false);
+        };
+        if let Some(locked) = offline::pinned(&lock, &want.id, &want.request)
+            && let Some(found) = offline::pinned_in_cache(self.cache, locked)?
+        {
+            let chosen = Chosen {
+                requested: format!("{}@{}", want.id, want.request),
+                substituted_for: locked.substituted_for.clone(),
+                notes: locked.notes.clone(),
+            };
+            self.record_cached(want, found, chosen);
+            return Ok(true);
+        }
+        if want.required_by.is_some()
+            && let Some(gone) = offline::known_missing(&lock, &want.id, &want.request)
+        {
+            let reason = format!("the lock file records it as missing: {}", gone.reason);
+            self.missing(want, reason);
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// No registry answered: take the cache's nearest version, with a warning, or
+    /// remember why nothing was found so that `resolve` can say it.
+    fn from_cache_offline(
+        &mut self,
+        want: &Want,
+        id: &str,
+        request: &Request,
+        mut chosen: Chosen,
+        reason: String,
+    ) -> bool {
+        let picked = offline::cached_choice(self.cache, id, request)
+            .and_then(|s| self.cache.installed(id, &s.version).map(|found| (s, found)));
+        let Some((selection, found)) = picked else {
+            self.unreachable = Some(reason);
+            return false;
+        };
+        let note = format!(
+            "no registry could be reached for {id}@{} ({reason}); using {id}@{} from the cache{}",
+            want.request,
+            found.version,
+            selection.note.map(|n| format!(": {n}")).unwrap_or_default()
+        );
+        self.warn(note.clone());
+        chosen.notes.push(note);
+        self.record_cached(want, found, chosen);
+        true
     }
 
     fn unresolvable(&mut self, want: &Want, reason: String) -> Result<(), PackageError> {
@@ -352,11 +445,8 @@ impl Run<'_> {
         let lookup = registry::look_up(&client, self.registries, id).await?;
         let Some(listing) = lookup.listing else {
             if lookup.answered.is_empty() && !lookup.unreachable.is_empty() {
-                return Err(PackageError::Network {
-                    package: format!("{id}@{}", want.request),
-                    tried: self.registries.urls().join(", "),
-                    reason: lookup.unreachable.join("; "),
-                });
+                let reason = lookup.unreachable.join("; ");
+                return Ok(self.from_cache_offline(want, id, request, chosen, reason));
             }
             for u in &lookup.unreachable {
                 self.warn(format!("registry unreachable while looking up {id}: {u}"));

@@ -17,6 +17,7 @@ mod extract;
 mod install;
 mod lock;
 mod manifest;
+mod offline;
 mod registry;
 mod spec;
 mod substitute;

@@ -197,7 +197,12 @@ impl Lower<'_> {
             "status" => {
                 XdsAssertion::Status(Spanned::new(e.value.as_str()?.to_string(), e.value.span))
             }
-            "error_code" => XdsAssertion::ErrorCode(self.template(&e.value)),
+            "error_code" => match e.value.as_seq() {
+                Some(items) => {
+                    XdsAssertion::ErrorCode(items.iter().map(|n| self.template(n)).collect())
+                }
+                None => XdsAssertion::ErrorCode(vec![self.template(&e.value)]),
+            },
             "documents" => XdsAssertion::Documents(e.value.as_u64()?),
             "metadata_valid" => XdsAssertion::MetadataValid,
             "document_sha1" => XdsAssertion::DocumentSha1(self.template(&e.value)),

@@ -54,18 +54,34 @@ pub fn needed(suites: &[Loaded]) -> bool {
     })
 }
 
+/// The packages the suites declare (`packages:`), as installer specs, each with the id
+/// of the suite that declares it; in suite order, without repeats.
+pub fn declared(suites: &[Loaded]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for l in suites {
+        for p in &l.suite.packages {
+            let spec = p.install_spec();
+            if !out.iter().any(|(s, _)| s == &spec) {
+                out.push((spec, l.suite.meta.id.value.clone()));
+            }
+        }
+    }
+    out
+}
+
 /// The validator and the packages it validates with (exact versions, dependencies included).
 pub type LoadedValidator = (
     Arc<dyn ProfileValidator>,
     Vec<samsvar_evidence::model::PackageDigest>,
 );
 
-/// Installs (or finds in the shared cache) R4 core plus `packages` and compiles the validator.
-/// Package installation blocks on its own runtime, so it runs on a plain thread.
+/// Finds in the shared cache (pinned by `samsvar.lock` in the current folder, when there is
+/// one), or installs, R4 core plus `packages`, and compiles the validator. Package
+/// installation blocks on its own runtime, so it runs on a plain thread.
 pub fn load(packages: Vec<String>) -> Result<LoadedValidator, String> {
     let handle = std::thread::spawn(move || {
         let cache = Cache::at_default_location();
-        crate::commands::validate::load_definitions_listed(&cache, &packages)
+        crate::commands::validate::load_definitions_listed(&cache, &packages, None)
             .map_err(|e| format!("{e:#}"))
     });
     let (defs, listed) = handle

@@ -90,9 +90,27 @@ async fn run_async(args: RunArgs) -> Result<Exit, UsageError> {
 
     let mut options = run_options(&args, &config)?;
     let mut validated_with = Vec::new();
-    if crate::commands::profiles::needed(&suites) {
-        let (validator, packages) = crate::commands::profiles::load(args.packages.clone())
-            .map_err(|e| format!("error: `conforms_to` needs FHIR definitions: {e}"))?;
+    let declared = crate::commands::profiles::declared(&suites);
+    if crate::commands::profiles::needed(&suites) || !declared.is_empty() {
+        let mut wanted = args.packages.clone();
+        for (spec, _) in &declared {
+            if !wanted.contains(spec) {
+                wanted.push(spec.clone());
+            }
+        }
+        let (validator, packages) =
+            crate::commands::profiles::load(wanted).map_err(|e| {
+                let named: Vec<String> = declared
+                    .iter()
+                    .map(|(spec, suite)| format!("{spec} (suite {suite})"))
+                    .collect();
+                let hint = if named.is_empty() {
+                    String::new()
+                } else {
+                    format!("\n  the suites declare: {}\n  hint: `samsvar packages install` them once; runs then use the cache and samsvar.lock, offline", named.join(", "))
+                };
+                format!("error: `conforms_to` needs FHIR definitions: {e}{hint}")
+            })?;
         options.profile_validator = Some(validator);
         validated_with = packages;
     }

@@ -1,13 +1,19 @@
 //! `samsvar validate <FILE|DIR>... [--profile CANONICAL] [--package ID@VER|PATH.tgz]... [--format text|json]`
 //!
 //! Exit 0 when every input is valid, 1 when any has an error, 2 when validation could not run.
+//!
+//! Packages come from the cache first: a `samsvar.lock` in the current folder (or `--lock`)
+//! pins them, and with no registry reachable the cache's versions are used, so validation
+//! works offline once the packages are installed.
 
 use crate::exit::Exit;
 use clap::{Args, ValueEnum};
-use samsvar_fhir::package::{Cache, InstallOptions, PackageSpec, Registries, install_all_blocking};
+use samsvar_fhir::package::{
+    Cache, InstallOptions, LOCK_FILE, Lock, PackageSpec, Registries, install_all_blocking,
+};
 use samsvar_fhir::validator::collect_inputs;
 use samsvar_fhir::{Definitions, Options, Validator, outcome};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The package that carries the FHIR R4 core definitions on the npm registry.
@@ -37,6 +43,10 @@ pub struct ValidateArgs {
     /// Package cache folder [default: $SAMSVAR_FHIR_CACHE, $FHIR_PACKAGE_CACHE or ~/.fhir/packages].
     #[arg(long)]
     pub cache: Option<PathBuf>,
+    /// Lock file pinning the packages [default: samsvar.lock in the current folder, when
+    /// there is one]. With no `--package`, the packages it lists are the ones loaded.
+    #[arg(long, value_name = "FILE")]
+    pub lock: Option<PathBuf>,
     /// Skip FHIRPath invariants (faster; structure, types, slicing and bindings only).
     #[arg(long)]
     pub no_invariants: bool,
@@ -68,7 +78,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
             return Ok(Exit::Usage);
         }
     };
-    let defs = match load_definitions(&cache, &args.packages) {
+    let defs = match load_definitions(&cache, &args.packages, args.lock.as_deref()) {
         Ok(d) => Arc::new(d),
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -126,8 +136,30 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<Exit> {
 }
 
 /// Installs (or finds in the cache) the packages and loads their definitions, R4 core last.
-pub(crate) fn load_definitions(cache: &Cache, packages: &[String]) -> anyhow::Result<Definitions> {
-    load_definitions_listed(cache, packages).map(|(defs, _)| defs)
+pub(crate) fn load_definitions(
+    cache: &Cache,
+    packages: &[String],
+    lock: Option<&Path>,
+) -> anyhow::Result<Definitions> {
+    load_definitions_listed(cache, packages, lock).map(|(defs, _)| defs)
+}
+
+/// The lock that pins package choices: `explicit` (which must exist), else `samsvar.lock`
+/// in the current folder when there is one.
+pub(crate) fn read_lock(explicit: Option<&Path>) -> anyhow::Result<Option<Lock>> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let here = PathBuf::from(LOCK_FILE);
+            if !here.is_file() {
+                return Ok(None);
+            }
+            here
+        }
+    };
+    Lock::load(&path)
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// As [`load_definitions`], also naming every package loaded (dependencies included),
@@ -135,22 +167,36 @@ pub(crate) fn load_definitions(cache: &Cache, packages: &[String]) -> anyhow::Re
 pub(crate) fn load_definitions_listed(
     cache: &Cache,
     packages: &[String],
+    lock: Option<&Path>,
 ) -> anyhow::Result<(Definitions, Vec<samsvar_evidence::model::PackageDigest>)> {
+    let lock = read_lock(lock)?;
+    let mut packages = packages.to_vec();
+    if packages.is_empty()
+        && let Some(lock) = &lock
+    {
+        // The project's packages: what was installed directly (dependencies follow).
+        packages = lock
+            .packages
+            .iter()
+            .filter(|p| p.required_by.is_empty())
+            .map(|p| format!("{}@{}", p.id, p.version))
+            .collect();
+    }
+    let options = InstallOptions {
+        lock: lock.map(Arc::new),
+        skip_unreachable_dependencies: true,
+        ..InstallOptions::default()
+    };
     let mut specs = Vec::new();
-    for p in packages {
+    for p in &packages {
         specs.push(
             PackageSpec::parse(p)
                 .map_err(|e| anyhow::anyhow!("failed to read package spec {p}: {e}"))?,
         );
     }
     specs.push(PackageSpec::parse(R4_CORE).map_err(|e| anyhow::anyhow!("{e}"))?);
-    let outcome = install_all_blocking(
-        cache,
-        &Registries::from_env(),
-        &specs,
-        &InstallOptions::default(),
-    )
-    .map_err(|e| anyhow::anyhow!("failed to install FHIR packages: {e}"))?;
+    let outcome = install_all_blocking(cache, &Registries::from_env(), &specs, &options)
+        .map_err(|e| anyhow::anyhow!("failed to install FHIR packages: {e}"))?;
     for w in &outcome.warnings {
         eprintln!("warning: {w}");
     }

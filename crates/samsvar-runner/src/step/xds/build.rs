@@ -16,6 +16,9 @@ use serde_json::Value;
 /// What goes on the wire, and what was sent (for captures and `metadata_valid`).
 pub struct Built {
     pub action: &'static str,
+    /// The SOAP message as the fixture gives it, sent byte for byte; `None` when the
+    /// body is built from the step.
+    pub raw: Option<bytes::Bytes>,
     pub body: Element,
     pub attachments: Vec<samsvar_xds::mtom::Attachment>,
     pub mtom: bool,
@@ -55,7 +58,7 @@ pub fn target_url(ctx: &RunContext<'_>, suite: &Suite, xds: &XdsAction) -> Resul
         .ok_or_else(|| format!("failed to send the XDS request: target `{name}` is not bound"))
 }
 
-pub fn build(suite: &Suite, xds: &XdsAction, scope: &Scope) -> Result<Built, String> {
+pub fn build(suite: &Suite, xds: &XdsAction, scope: &Scope, url: &str) -> Result<Built, String> {
     let input = match &xds.input {
         Some(t) => Some(scope.render_json(t).map_err(|e| e.to_string())?),
         None => None,
@@ -68,29 +71,44 @@ pub fn build(suite: &Suite, xds: &XdsAction, scope: &Scope) -> Result<Built, Str
                 ..
             }) = &xds.fixture
             {
-                let text = std::fs::read_to_string(resolved)
+                let bytes = std::fs::read(resolved)
                     .map_err(|e| format!("failed to read fixture {}: {e}", resolved.display()))?;
-                let text = if *templated {
-                    scope.render_text(&text).map_err(|e| e.to_string())?
+                let text = String::from_utf8(bytes.clone()).map_err(|e| {
+                    format!(
+                        "failed to read fixture {}: not UTF-8: {e}",
+                        resolved.display()
+                    )
+                })?;
+                // Untemplated, the file's own bytes go out; templated, the rendered text.
+                let (text, bytes) = if *templated {
+                    let rendered = scope.render_text(&text).map_err(|e| e.to_string())?;
+                    let rendered_bytes = rendered.clone().into_bytes();
+                    (rendered, rendered_bytes)
                 } else {
-                    text
+                    (text, bytes)
                 };
+                // Parsed only to check it and to know whether it brings its own envelope.
                 let root = samsvar_xds::xml::parse(text.as_bytes(), &Default::default())
                     .map_err(|e| format!("failed to read fixture {}: {e}", resolved.display()))?;
-                let body = if root.local == "Envelope" {
-                    root.first_child(samsvar_xds::ns::SOAP12, "Body")
+                let (body, message) = if root.local == "Envelope" {
+                    let body = root
+                        .first_child(samsvar_xds::ns::SOAP12, "Body")
                         .and_then(|b| b.children.first().cloned())
                         .ok_or_else(|| {
                             format!(
                                 "failed to read fixture {}: the envelope has no body",
                                 resolved.display()
                             )
-                        })?
+                        })?;
+                    (body, bytes)
                 } else {
-                    root
+                    let addr = samsvar_xds::soap::Addressing::request(action::ITI41, url);
+                    let message = samsvar_xds::soap::envelope_text_around(&addr, &text);
+                    (root, message.into_bytes())
                 };
                 return Ok(Built {
                     action: action::ITI41,
+                    raw: Some(bytes::Bytes::from(message)),
                     body,
                     attachments: Vec::new(),
                     mtom: false,
@@ -103,6 +121,7 @@ pub fn build(suite: &Suite, xds: &XdsAction, scope: &Scope) -> Result<Built, Str
             let req = spec.build(&suite.base_dir).map_err(|e| e.to_string())?;
             let (body, atts) = iti41::request_body(&req, xds.mtom);
             Ok(Built {
+                raw: None,
                 action: action::ITI41,
                 body,
                 attachments: atts,
@@ -113,6 +132,7 @@ pub fn build(suite: &Suite, xds: &XdsAction, scope: &Scope) -> Result<Built, Str
         XdsTransaction::StoredQuery => {
             let value = input.ok_or("failed to build ITI-18: the step has no `query`")?;
             Ok(Built {
+                raw: None,
                 action: action::ITI18,
                 body: iti18::request_body(&stored_query(&value)?),
                 attachments: Vec::new(),
@@ -125,6 +145,7 @@ pub fn build(suite: &Suite, xds: &XdsAction, scope: &Scope) -> Result<Built, Str
             let docs: Vec<DocumentRequest> = serde_json::from_value(value)
                 .map_err(|e| format!("failed to read `documents`: {e}"))?;
             Ok(Built {
+                raw: None,
                 action: action::ITI43,
                 body: iti43::request_body(&docs),
                 attachments: Vec::new(),

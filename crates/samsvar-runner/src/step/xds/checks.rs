@@ -35,19 +35,23 @@ pub fn xds_verdict(
             }
             ("xds", format!("registry status is {}", want.value), v)
         }
-        XdsAssertion::ErrorCode(t) => match render(t) {
-            Ok(code) => {
-                let codes = status_of(reply).error_codes();
-                let actual = if codes.is_empty() {
-                    "no errors".to_string()
-                } else {
-                    codes.join(", ")
-                };
-                let v = Verdict::check(codes.contains(&code.as_str()), code.clone(), actual);
-                ("xds", format!("registry error {code} is reported"), v)
+        XdsAssertion::ErrorCode(wanted) => {
+            match wanted.iter().map(render).collect::<Result<Vec<_>, _>>() {
+                Ok(wanted) => {
+                    let codes = status_of(reply).error_codes();
+                    let actual = if codes.is_empty() {
+                        "no errors".to_string()
+                    } else {
+                        codes.join(", ")
+                    };
+                    let found = wanted.iter().any(|w| codes.contains(&w.as_str()));
+                    let expected = wanted.join(" or ");
+                    let what = format!("registry error {expected} is reported");
+                    ("xds", what, Verdict::check(found, expected, actual))
+                }
+                Err(e) => error("registry error code", e),
             }
-            Err(e) => error("registry error code", e),
-        },
+        }
         XdsAssertion::Documents(n) => match document_count(reply) {
             Some(c) => (
                 "xds",

@@ -31,7 +31,7 @@ pub async fn run(
         Ok(u) => u,
         Err(e) => return running.finish(ctx, Outcome::Error, Some(e)),
     };
-    let built = match build::build(suite, xds, scope) {
+    let built = match build::build(suite, xds, scope, &url) {
         Ok(b) => b,
         Err(e) => return running.finish(ctx, Outcome::Error, Some(e)),
     };
@@ -52,15 +52,21 @@ pub async fn run(
         max_response_bytes: usize::try_from(ctx.options.max_body_bytes).unwrap_or(usize::MAX),
         ..Default::default()
     };
-    let (raw, decoded) = XdsClient::new(http, limits)
-        .send(
-            &url,
-            built.action,
-            built.body,
-            &built.attachments,
-            built.mtom,
-        )
-        .await;
+    let client = XdsClient::new(http, limits);
+    let (raw, decoded) = match built.raw {
+        Some(message) => client.send_raw(&url, built.action, message).await,
+        None => {
+            client
+                .send(
+                    &url,
+                    built.action,
+                    built.body,
+                    &built.attachments,
+                    built.mtom,
+                )
+                .await
+        }
+    };
     running.record.exchange = Some(exchange(ctx, &raw));
     let decoded = match decoded {
         Ok(d) => d,
