@@ -362,7 +362,7 @@ impl Run<'_> {
 
     /// No registry answered: take the cache's nearest version, with a warning, or
     /// remember why nothing was found so that `resolve` can say it.
-    fn from_cache_offline(
+    fn take_cached_offline(
         &mut self,
         want: &Want,
         id: &str,
@@ -446,7 +446,7 @@ impl Run<'_> {
         let Some(listing) = lookup.listing else {
             if lookup.answered.is_empty() && !lookup.unreachable.is_empty() {
                 let reason = lookup.unreachable.join("; ");
-                return Ok(self.from_cache_offline(want, id, request, chosen, reason));
+                return Ok(self.take_cached_offline(want, id, request, chosen, reason));
             }
             for u in &lookup.unreachable {
                 self.warn(format!("registry unreachable while looking up {id}: {u}"));
