@@ -21,8 +21,8 @@ mod suggest;
 pub use diagnostic::{Diagnostic, Location, PayloadLocation};
 pub use line_index::{CHECKPOINT_STRIDE, LineCol, LineIndex};
 pub use render::{
-    RULE_EXTENSION, count_line, operation_outcome, render, render_all, render_concise,
-    render_concise_all, render_json, to_json,
+    RULE_EXTENSION, SARIF_SCHEMA, SarifFile, SarifTool, count_line, operation_outcome, render,
+    render_all, render_concise, render_concise_all, render_json, render_sarif, to_json,
 };
 pub use severity::{IssueType, Severity};
 pub use source::{FileId, SourceFile, SourceMap, Span};

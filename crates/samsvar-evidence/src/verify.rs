@@ -116,6 +116,8 @@ pub struct Verification {
     pub outcome: Option<String>,
     /// `name = url` of every target the run marked simulated.
     pub simulated_targets: Vec<String>,
+    /// `--test` patterns of a run that left tests out (a partial run).
+    pub partial: Option<String>,
 }
 
 /// What `samsvar verify` concludes.
@@ -182,6 +184,9 @@ impl Verification {
                 "  SIMULATED TARGETS — not evidence about any product: {}",
                 self.simulated_targets.join(", ")
             );
+        }
+        if let Some(partial) = &self.partial {
+            let _ = writeln!(out, "  PARTIAL RUN — not evidence of conformity: {partial}");
         }
         let _ = writeln!(
             out,
@@ -260,6 +265,7 @@ pub fn verify_bundle(dir: &Path, trust: &Trust) -> Result<Verification> {
         complete: None,
         outcome: None,
         simulated_targets: Vec::new(),
+        partial: None,
     };
 
     let evidence = record_bytes.as_deref().and_then(|bytes| {
@@ -286,6 +292,19 @@ pub fn verify_bundle(dir: &Path, trust: &Trust) -> Result<Verification> {
             .filter(|t| t.simulated)
             .map(|t| format!("{} = {}", t.name, t.url))
             .collect();
+        verification.partial = evidence
+            .run
+            .selection
+            .as_ref()
+            .filter(|s| s.is_partial())
+            .map(|s| {
+                format!(
+                    "{} of {} tests, --test {}",
+                    s.selected,
+                    s.total,
+                    s.patterns.join(" --test ")
+                )
+            });
         let listed: BTreeMap<&str, &crate::model::ManifestEntry> = evidence
             .files
             .iter()

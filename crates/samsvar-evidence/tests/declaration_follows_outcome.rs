@@ -206,6 +206,50 @@ fn an_interrupted_run_from_the_journal_withholds_the_statement() {
     assert!(incomplete.contains("lab/audit-event"), "{incomplete}");
 }
 
+/// `samsvar run --test` left tests out: everything that ran passed, and still no statement,
+/// and the page says which tests were left out.
+#[test]
+fn a_partial_run_withholds_the_statement_and_names_what_it_left_out() {
+    let mut run = product_run(&ALL_PASS);
+    run.selection = Some(samsvar_record::Selection {
+        patterns: vec!["create-*".into()],
+        selected: 3,
+        total: 5,
+        left_out: vec!["ips/read-document".into(), "lab/delete-lab".into()],
+    });
+    let (d, html, withheld) = declare(&run, true);
+    assert_eq!(d["conformity_declared"], false, "{d:#}");
+    let reasons = d["not_declared_because"].to_string();
+    assert!(
+        reasons.contains(
+            "partial: the run was limited with --test create-* (3 of 5 tests; 2 left out)"
+        ),
+        "{reasons}"
+    );
+    assert!(withheld.unwrap().contains("partial"));
+    assert!(!html.contains(STATEMENT));
+    let partial = html
+        .split("id=\"partial\"")
+        .nth(1)
+        .expect("a partial-run note");
+    assert!(
+        // The template escapes `/` as `&#x2f;`.
+        partial.contains("ips&#x2f;read-document") && partial.contains("lab&#x2f;delete-lab"),
+        "{partial}"
+    );
+
+    // A selection that happened to name every test leaves nothing out: not partial.
+    run.selection = Some(samsvar_record::Selection {
+        patterns: vec!["*".into()],
+        selected: 3,
+        total: 3,
+        left_out: vec![],
+    });
+    let (d, html, _) = declare(&run, true);
+    assert_eq!(d["conformity_declared"], true, "{d:#}");
+    assert!(!html.contains("id=\"partial\""));
+}
+
 #[test]
 fn a_run_against_the_simulator_yields_no_declaration_and_says_so() {
     let run = common::fold(common::with_outcomes(&ALL_PASS)); // target simulated

@@ -230,7 +230,12 @@ fn terminal_golden() {
             },
         ));
     }
-    out.push_str(&final_report(&style, &record, &Default::default()));
+    out.push_str(&final_report(
+        &style,
+        &record,
+        &Default::default(),
+        Default::default(),
+    ));
     insta::assert_snapshot!("terminal", out);
 }
 

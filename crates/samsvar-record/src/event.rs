@@ -4,7 +4,7 @@
 
 use crate::Outcome;
 use crate::plan::SuitePlan;
-use crate::record::{StepRecord, TargetRecord, ToolInfo};
+use crate::record::{Selection, StepRecord, TargetRecord, ToolInfo};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -19,6 +19,9 @@ pub enum Event {
         targets: Vec<TargetRecord>,
         /// Every suite of the run, in run order, with its tree of groups and tests.
         plan: Vec<SuitePlan>,
+        /// The `--test` selection, when the run was limited to some tests.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        selection: Option<Selection>,
     },
     SuiteStarted {
         suite_id: String,

@@ -12,8 +12,8 @@ use crate::Outcome;
 use crate::event::{Event, StepOwner};
 use crate::plan::{GroupPlan, PlanItem, SuitePlan, TestPlan};
 use crate::record::{
-    Completion, GroupRecord, ItemRecord, RECORD_FORMAT_VERSION, RunRecord, StepRecord, SuiteRecord,
-    Summary, TargetRecord, TestRecord, ToolInfo,
+    Completion, GroupRecord, ItemRecord, RECORD_FORMAT_VERSION, RunRecord, Selection, StepRecord,
+    SuiteRecord, Summary, TargetRecord, TestRecord, ToolInfo,
 };
 use std::collections::HashMap;
 
@@ -32,6 +32,7 @@ struct Head {
     started_at: String,
     tool: ToolInfo,
     targets: Vec<TargetRecord>,
+    selection: Option<Selection>,
 }
 
 #[derive(Debug)]
@@ -85,12 +86,14 @@ impl Fold {
                 tool,
                 targets,
                 plan,
+                selection,
             } => {
                 self.head = Some(Head {
                     run_id,
                     started_at,
                     tool,
                     targets,
+                    selection,
                 });
                 for p in plan {
                     match self.suites.iter_mut().find(|s| s.plan.id == p.id) {
@@ -207,6 +210,7 @@ impl Fold {
                 version: "unknown".into(),
             },
             targets: Vec::new(),
+            selection: None,
         });
         let outcome = if complete {
             Outcome::worst(suites.iter().map(|s| s.outcome))
@@ -227,6 +231,7 @@ impl Fold {
             suites,
             outcome,
             summary,
+            selection: head.selection,
         }
     }
 }

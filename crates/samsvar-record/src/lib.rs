@@ -16,6 +16,7 @@
 //!     tool: ToolInfo { name: "samsvar".into(), version: "0.1.0".into() },
 //!     targets: vec![],
 //!     plan: vec![],
+//!     selection: None,
 //! });
 //! fold.apply(Event::RunFinished { finished_at: "2026-11-24T10:00:01Z".into(), duration_ms: 1000 });
 //! let record = fold.into_record();

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 /// Version of the run record format. The minor number grows with members a reader of
 /// the same major version may ignore; the major number with incompatible changes.
-pub const RECORD_FORMAT_VERSION: &str = "2.0";
+pub const RECORD_FORMAT_VERSION: &str = "2.1";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
@@ -27,6 +27,32 @@ pub struct RunRecord {
     pub suites: Vec<SuiteRecord>,
     pub outcome: Outcome,
     pub summary: Summary,
+    /// Set when the run was limited to some tests (`samsvar run --test`): the record is
+    /// of a partial run, and a declaration of conformity is never made from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<Selection>,
+}
+
+/// The tests a run was limited to, and what that left out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Selection {
+    /// The patterns as given: `TEST`, `SUITE/TEST`, a group id for all of its tests,
+    /// globs with `*`, `?` and `[…]`.
+    pub patterns: Vec<String>,
+    /// Tests run: those a pattern names and those they need (explicitly or through a
+    /// capture they use).
+    pub selected: usize,
+    /// Tests the loaded suites hold.
+    pub total: usize,
+    /// `SUITE/TEST` of every test not run, in suite order.
+    pub left_out: Vec<String>,
+}
+
+impl Selection {
+    /// `true` when the selection left tests out (the run is partial).
+    pub fn is_partial(&self) -> bool {
+        !self.left_out.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,6 +10,7 @@
 //! A renderer takes a record and returns text; writing files and live progress are the
 //! caller's business.
 
+pub mod body_lines;
 pub mod json;
 pub mod junit;
 pub mod terminal;

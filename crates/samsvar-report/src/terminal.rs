@@ -2,12 +2,14 @@
 //! expected vs actual and its suite location, a summary table and the verdict.
 //! Styling (ANSI colour) is the caller's choice; rendering without it is plain text.
 
+use crate::body_lines::body_lines;
 use crate::issue_text;
 use samsvar_record::{
     AssertionRecord, Outcome, RunRecord, StepRecord, SuiteRecord, Summary, TestRecord,
 };
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::path::Path;
 
 /// ANSI styling, or none.
 #[derive(Debug, Clone, Copy, Default)]
@@ -83,14 +85,27 @@ pub fn setup_step_line(style: &Style, step: &StepRecord) -> String {
     )
 }
 
+/// Where the run's stored exchanges are, so that a failure can name the file of its
+/// response body (`<dir>/exchanges/<sha256>`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Stored<'a> {
+    /// The run's output folder, as the user should type it.
+    pub run_dir: Option<&'a Path>,
+}
+
 /// Failures in suite order, the summary table and the verdict line. `suite_ms` holds
 /// each suite's wall-clock time (the sum of its tests' times is used when absent).
-pub fn final_report(style: &Style, record: &RunRecord, suite_ms: &HashMap<String, u64>) -> String {
+pub fn final_report(
+    style: &Style,
+    record: &RunRecord,
+    suite_ms: &HashMap<String, u64>,
+    stored: Stored<'_>,
+) -> String {
     let mut out = String::new();
     let mut failures = String::new();
     let mut warnings = String::new();
     for suite in &record.suites {
-        suite_failures(style, suite, &mut failures);
+        suite_failures(style, suite, stored, &mut failures);
         suite_warnings(style, suite, &mut warnings);
     }
     if !warnings.is_empty() {
@@ -152,7 +167,7 @@ pub fn final_report(style: &Style, record: &RunRecord, suite_ms: &HashMap<String
     out
 }
 
-fn suite_failures(style: &Style, suite: &SuiteRecord, out: &mut String) {
+fn suite_failures(style: &Style, suite: &SuiteRecord, stored: Stored<'_>, out: &mut String) {
     for (label, steps) in [("setup", &suite.setup), ("teardown", &suite.teardown)] {
         for step in steps.iter().filter(|s| s.outcome.is_failure()) {
             let _ = writeln!(
@@ -161,7 +176,7 @@ fn suite_failures(style: &Style, suite: &SuiteRecord, out: &mut String) {
                 style.outcome(step.outcome),
                 suite.id
             );
-            step_details(style, step, out);
+            step_details(style, step, stored, out);
         }
     }
     for t in suite.tests().map(|e| e.test) {
@@ -180,7 +195,7 @@ fn suite_failures(style: &Style, suite: &SuiteRecord, out: &mut String) {
             let _ = writeln!(out, "    {r}");
         }
         for step in failing {
-            step_details(style, step, out);
+            step_details(style, step, stored, out);
         }
     }
 }
@@ -222,7 +237,7 @@ fn suite_warnings(style: &Style, suite: &SuiteRecord, out: &mut String) {
     }
 }
 
-fn step_details(style: &Style, step: &StepRecord, out: &mut String) {
+fn step_details(style: &Style, step: &StepRecord, stored: Stored<'_>, out: &mut String) {
     let name = step
         .name
         .as_deref()
@@ -253,6 +268,30 @@ fn step_details(style: &Style, step: &StepRecord, out: &mut String) {
     }
     for a in step.assertions.iter().filter(|a| a.outcome.is_failure()) {
         assertion_details(style, a, out);
+    }
+    if step.assertions.iter().any(|a| a.outcome.is_failure()) {
+        response_body(style, step, stored, out);
+    }
+}
+
+/// What the server answered, when an assertion on the response failed: its first lines,
+/// and the stored file that holds all of it.
+fn response_body(style: &Style, step: &StepRecord, stored: Stored<'_>, out: &mut String) {
+    let Some(body) = step
+        .exchange
+        .as_ref()
+        .and_then(|ex| ex.response.as_ref())
+        .and_then(|r| r.body.as_ref())
+    else {
+        return;
+    };
+    let _ = writeln!(out, "      response body:");
+    for line in body_lines(body) {
+        let _ = writeln!(out, "        {}", style.dim(&line));
+    }
+    if let Some(dir) = stored.run_dir {
+        let path = dir.join("exchanges").join(&body.sha256);
+        let _ = writeln!(out, "        stored: {}", path.display());
     }
 }
 

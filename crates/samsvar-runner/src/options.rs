@@ -34,6 +34,8 @@ pub struct RunOptions {
     /// inputs in it, and authentication every credential it obtains; share a clone
     /// with whatever else writes the run's values (the evidence journal).
     pub redactor: Redactor,
+    /// The `--test` selection the suites were cut to, announced in the record.
+    pub selection: Option<samsvar_record::Selection>,
 }
 
 impl RunOptions {
@@ -48,6 +50,7 @@ impl RunOptions {
             tool_name: "samsvar".to_string(),
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
             redactor: Redactor::new(),
+            selection: None,
         }
     }
 }

@@ -76,6 +76,7 @@ impl Runner {
             },
             targets,
             plan: suites.iter().map(crate::plan::suite_plan).collect(),
+            selection: self.options.selection.clone(),
         });
         for loaded in suites {
             ctx.sources = &loaded.sources;

@@ -244,6 +244,31 @@ async fn unknown_identifier_domain_is_404_with_a_warning() {
 }
 
 #[tokio::test]
+async fn document_altered_changes_the_bytes_not_the_content() {
+    let url = |base: &str| format!("{base}/Binary/lab-ingrid-hansen-2025-02-03");
+    let get = |url: String| async move {
+        let r = client()
+            .get(url)
+            .header("accept", "*/*")
+            .send()
+            .await
+            .unwrap();
+        r.bytes().await.unwrap()
+    };
+    let sim = seeded(&[]).await;
+    let original = get(url(sim.base_url())).await;
+    let broken = seeded(&[Defect::DocumentAltered]).await;
+    let altered = get(url(broken.base_url())).await;
+    assert_ne!(original, altered, "the bytes differ");
+    let parse = |b: &[u8]| serde_json::from_slice::<Value>(b).unwrap();
+    assert_eq!(
+        parse(&original),
+        parse(&altered),
+        "the document is the same"
+    );
+}
+
+#[tokio::test]
 async fn exact_ignored_matches_prefixes() {
     // `Hans` starts Hansen and Hanssen, but is nobody's whole family name.
     let url = |base: &str| format!("{base}/Patient?family:exact=Hans");

@@ -36,6 +36,7 @@ fn every_defect_has_a_test() {
             Defect::SummaryMissingSection => "summary_missing_section_drops_allergies",
             Defect::TransactionReordered => "transaction_reordered_reverses_the_response",
             Defect::ExactIgnored => "exact_ignored_matches_prefixes",
+            Defect::DocumentAltered => "document_altered_changes_the_bytes_not_the_content",
         };
         assert!(test.replace('_', "-").starts_with(d.name()), "{d} → {test}");
     }

@@ -406,6 +406,12 @@ pub enum AssertionKind {
     },
     /// The response arrived within this many milliseconds.
     ResponseTimeUnder(u64),
+    /// The body's bytes, as received: their number, and their SHA-1 (40 hex digits, or
+    /// base64 as FHIR's `Attachment.hash` writes it). At least one is given.
+    Body {
+        size: Option<Template>,
+        sha1: Option<Template>,
+    },
     /// The JSON body is valid against this JSON Schema (file, resolved, relative to the suite).
     JsonSchema {
         path: Spanned<PathBuf>,

@@ -372,6 +372,16 @@ pub fn suite_schema() -> Value {
                         "required": ["max"],
                         "properties": { "max": { "type": "integer", "minimum": 1 } }
                     },
+                    "body": {
+                        "description": "The body's bytes as received: `size` their number, `sha1` their SHA-1 (40 hex digits, or base64 as FHIR Attachment.hash writes it). Templates, e.g. values captured from a DocumentReference.",
+                        "type": "object",
+                        "additionalProperties": false,
+                        "minProperties": 1,
+                        "properties": {
+                            "size": { "type": ["string", "integer"], "minLength": 1, "minimum": 0 },
+                            "sha1": { "type": "string", "minLength": 1 }
+                        }
+                    },
                     "json_schema": {
                         "description": "The JSON body is valid against this JSON Schema file (relative to the suite folder).",
                         "type": "string",

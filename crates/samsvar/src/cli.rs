@@ -49,6 +49,11 @@ pub struct RunArgs {
     /// Switch on a documented simulator misbehaviour (with `--target sim`).
     #[arg(long = "sim-defect")]
     pub sim_defects: Vec<String>,
+    /// Run only these tests (repeatable): `TEST`, `SUITE/TEST` or a group id, with globs
+    /// (`read-*`). The tests they need run too. The record says the run is partial, and no
+    /// declaration of conformity is made from it.
+    #[arg(long = "test", value_name = "PATTERN")]
+    pub tests: Vec<String>,
     /// FHIR package (ID@VERSION, .tgz or folder) with the profiles `conforms_to` assertions name;
     /// R4 core is always loaded.
     #[arg(long = "package", value_name = "ID@VERSION")]
@@ -102,6 +107,8 @@ pub enum LintFormat {
     Concise,
     /// One JSON document: per suite file, its diagnostics.
     Json,
+    /// A SARIF 2.1.0 log, for code scanning in CI (GitHub, GitLab, Azure DevOps).
+    Sarif,
 }
 
 #[derive(Debug, Subcommand)]

@@ -64,6 +64,19 @@ fn assert_all_pass(suite: &str) {
 /// With `defect` on, `test` fails and its record names `reason`; every other test keeps
 /// the outcome it has without the defect (pass), except those listed in `also`.
 fn assert_defect_caught(suite: &str, defect: &str, test: &str, reason: &str, also: &[&str]) {
+    assert_defect_judged(suite, defect, test, "fail", reason, also);
+}
+
+/// As [`assert_defect_caught`], with the outcome the defect gives `test`: `warn` for a
+/// defect that breaks only a SHOULD (the run still passes).
+fn assert_defect_judged(
+    suite: &str,
+    defect: &str,
+    test: &str,
+    expected: &str,
+    reason: &str,
+    also: &[&str],
+) {
     let run = run(suite, &[defect]);
     let outcomes = outcomes(&run);
     let (outcome, detail) = outcomes
@@ -71,8 +84,14 @@ fn assert_defect_caught(suite: &str, defect: &str, test: &str, reason: &str, als
         .unwrap_or_else(|| panic!("{suite} has no test {test}"));
     assert_eq!(
         outcome,
-        "fail",
-        "{defect}: {test} should fail\n{}",
+        expected,
+        "{defect}: {test} should {expected}\n{}",
+        run.all()
+    );
+    assert_eq!(
+        run.code,
+        if expected == "fail" { 1 } else { 0 },
+        "{defect}: exit code\n{}",
         run.all()
     );
     assert!(
@@ -136,11 +155,24 @@ fn mhd_catches_a_transaction_response_out_of_order() {
 }
 
 #[test]
-fn pdqm_catches_exact_treated_as_starts_with() {
+fn mhd_catches_a_retrieved_document_that_is_not_the_bytes_provided() {
     assert_defect_caught(
+        "testsuites/mhd",
+        "document-altered",
+        "retrieve-document",
+        "SHA-1 tpJngPWYan1a15TvTrcJPCNiBs8=, got ",
+        &[],
+    );
+}
+
+#[test]
+fn pdqm_warns_on_exact_treated_as_starts_with() {
+    // ITI-78 3.78.4.1.2.2: exact matching "should be performed": a warning, not a failure.
+    assert_defect_judged(
         "testsuites/pdqm",
         "exact-ignored",
         "family-exact-matches-whole-name",
+        "warn",
         "family:exact",
         &[],
     );

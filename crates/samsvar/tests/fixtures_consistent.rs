@@ -468,3 +468,41 @@ fn the_search_cases_hold_for_the_population() {
         );
     }
 }
+
+/// The MHD suite checks the retrieved document against the size and SHA-1 of the document
+/// it provides (inputs `document_size`, `document_sha1`): they must be those of the Binary in
+/// its Provide bundle, and the bundle's DocumentReference must state the same.
+#[test]
+fn the_mhd_suite_knows_the_size_and_sha1_of_the_document_it_provides() {
+    use base64::Engine as _;
+    use sha1::Digest as _;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let loaded = samsvar_suite::load(root.join("testsuites/mhd")).unwrap();
+    let default = |name: &str| {
+        loaded.suite.inputs[name]
+            .default
+            .clone()
+            .unwrap_or_else(|| panic!("input {name} has no default"))
+    };
+    let bundle: Value = serde_json::from_slice(
+        &std::fs::read(root.join("testsuites/mhd/fixtures/provide-lab-report.json")).unwrap(),
+    )
+    .unwrap();
+    let resource = |rt: &str| {
+        bundle["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| &e["resource"])
+            .find(|r| r["resourceType"] == rt)
+            .unwrap_or_else(|| panic!("no {rt} in the provide bundle"))
+    };
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let data = b64.decode(str_at(resource("Binary"), "data")).unwrap();
+    let sha1 = b64.encode(sha1::Sha1::digest(&data));
+    assert_eq!(default("document_size"), data.len().to_string());
+    assert_eq!(default("document_sha1"), sha1);
+    let attachment = &resource("DocumentReference")["content"][0]["attachment"];
+    assert_eq!(attachment["size"], data.len());
+    assert_eq!(attachment["hash"], sha1);
+}

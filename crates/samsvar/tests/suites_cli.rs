@@ -40,6 +40,54 @@ fn lint_reports_every_problem_and_exits_2() {
     assert!(text.contains("7 error(s), 0 warning(s)"), "{text}");
 }
 
+/// `--format sarif`: the same diagnostics as a SARIF 2.1.0 log for code scanning, each
+/// result with its rule (from the lint catalogue), level and 1-based region.
+#[test]
+fn lint_as_sarif_gives_one_result_per_diagnostic_with_its_region() {
+    let case = format!("{CASES}/broken/unknown-key");
+    let out = samsvar(&["suites", "lint", &case, "--format", "sarif"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let run = &log["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), samsvar_suite::rules::RULES.len());
+    let results = run["results"].as_array().unwrap();
+    let errors = results.iter().filter(|r| r["level"] == "error").count();
+    assert_eq!(errors, 7, "the text output counts 7 errors: {results:#?}");
+    let stauts = results
+        .iter()
+        .find(|r| {
+            r["message"]["text"]
+                == "unknown key `stauts` in assertion (hint: did you mean `status`?)"
+        })
+        .expect("the unknown-key result");
+    assert_eq!(stauts["ruleId"], "unknown-key");
+    let index = stauts["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(rules[index]["id"], "unknown-key");
+    let location = &stauts["locations"][0]["physicalLocation"];
+    assert_eq!(
+        location["artifactLocation"]["uri"],
+        format!("{case}/suite.yaml")
+    );
+    assert_eq!(location["region"]["startLine"], 17);
+    assert_eq!(location["region"]["startColumn"], 13);
+    assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+
+    // A path with no suite is a notification, and still exit 2.
+    let out = samsvar(&["suites", "lint", "no/such/suite", "--format", "sarif"]);
+    assert_eq!(out.status.code(), Some(2));
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let inv = &log["runs"][0]["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], false);
+    assert!(
+        inv["toolExecutionNotifications"][0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("failed to find a suite at no/such/suite")
+    );
+}
+
 #[test]
 fn lint_of_a_valid_suite_exits_0() {
     let out = samsvar(&[

@@ -1,11 +1,13 @@
 //! Renderers: full (like compilers: location, source line, carets, hint), concise (one
-//! line each), JSON, and FHIR OperationOutcome.
+//! line each), JSON, SARIF 2.1.0 (code scanning) and FHIR OperationOutcome.
 
 mod json;
 mod outcome;
+mod sarif;
 
 pub use json::{render_json, to_json};
 pub use outcome::{RULE_EXTENSION, operation_outcome};
+pub use sarif::{SARIF_SCHEMA, SarifFile, SarifTool, render_sarif};
 
 use crate::{Diagnostic, Location, SourceMap, Span};
 use std::fmt::Write;

@@ -74,6 +74,15 @@ pub fn obstacles(run: &RunRecord, complete: bool, components: &[String]) -> Vec<
             "interrupted: the run stopped before it finished ({interrupted} test(s) interrupted, {not_started} never started)"
         ));
     }
+    if let Some(sel) = run.selection.as_ref().filter(|s| s.is_partial()) {
+        reasons.push(format!(
+            "partial: the run was limited with --test {} ({} of {} tests; {} left out)",
+            sel.patterns.join(" --test "),
+            sel.selected,
+            sel.total,
+            sel.left_out.len()
+        ));
+    }
     if components.is_empty() {
         reasons.push(
             "no harmonised component: no test of the run maps to the interoperability or logging component"

@@ -282,6 +282,7 @@ pub fn sample_events(secret: Option<&str>) -> Vec<Event> {
             simulated: true,
         }],
         plan,
+        selection: None,
     }];
     for (suite_id, tests) in suites {
         events.push(Event::SuiteStarted {

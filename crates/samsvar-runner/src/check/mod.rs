@@ -3,6 +3,7 @@
 
 mod body;
 mod capture;
+mod digest;
 mod verdict;
 mod view;
 
@@ -83,6 +84,16 @@ fn describe(kind: &AssertionKind, scope: &Scope) -> (&'static str, String) {
             "response_time_under",
             format!("response time under {ms} ms"),
         ),
+        AssertionKind::Body { size, sha1 } => {
+            let mut parts = Vec::new();
+            if let Some(t) = size {
+                parts.push(format!("is {} bytes", shown(t)));
+            }
+            if let Some(t) = sha1 {
+                parts.push(format!("has SHA-1 {}", shown(t)));
+            }
+            ("body", format!("body {}", parts.join(" and ")))
+        }
         AssertionKind::JsonSchema { path, .. } => (
             "json_schema",
             format!("body is valid against {}", path.value.display()),
@@ -173,6 +184,9 @@ fn verdict(
             )
         }
         AssertionKind::JsonSchema { resolved, .. } => body::json_schema(ctx, resolved, view),
+        AssertionKind::Body { size, sha1 } => {
+            digest::body_digest(size.as_ref(), sha1.as_ref(), view, scope)
+        }
         AssertionKind::ConformsTo { profile, each } => match each {
             None => body::conforms_to(ctx, &profile.value, view),
             Some(each) => body::each_conforms_to(ctx, &profile.value, &each.value, view, scope),

@@ -21,6 +21,10 @@ pub trait ResponseView {
     fn json(&self) -> Result<&Value, NotJson>;
     /// The body as text (lossy for bytes that are not UTF-8).
     fn text(&self) -> Cow<'_, str>;
+    /// The body's bytes as received, for steps whose response has one.
+    fn bytes(&self) -> Option<&[u8]> {
+        None
+    }
 
     /// Assertions only this kind of step answers (`xds:`, `tls:`): their kind as
     /// written, description and verdict. `None` hands the assertion to the evaluator.

@@ -29,6 +29,7 @@ pub enum Defect {
     SummaryMissingSection,
     TransactionReordered,
     ExactIgnored,
+    DocumentAltered,
 }
 
 impl Defect {
@@ -55,6 +56,7 @@ impl Defect {
         Defect::SummaryMissingSection,
         Defect::TransactionReordered,
         Defect::ExactIgnored,
+        Defect::DocumentAltered,
     ];
 
     /// The stable kebab-case name used on the command line and in suites.
@@ -81,6 +83,7 @@ impl Defect {
             Defect::SummaryMissingSection => "summary-missing-section",
             Defect::TransactionReordered => "transaction-reordered",
             Defect::ExactIgnored => "exact-ignored",
+            Defect::DocumentAltered => "document-altered",
         }
     }
 
@@ -131,6 +134,9 @@ impl Defect {
             }
             Defect::ExactIgnored => {
                 "string search treats `:exact` as the default starts-with match"
+            }
+            Defect::DocumentAltered => {
+                "a document retrieved from its Binary URL is re-encoded (compact JSON), so its bytes no longer match the size and hash it was provided with"
             }
         }
     }

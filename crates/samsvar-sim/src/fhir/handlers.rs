@@ -78,10 +78,9 @@ pub async fn read(
     };
     if rt == "Binary"
         && let Lookup::Found(v) = &found
-        && let Some(raw) = v
-            .resource
-            .as_ref()
-            .and_then(|r| super::operations::raw_binary(r, &headers, &uri))
+        && let Some(raw) = v.resource.as_ref().and_then(|r| {
+            super::operations::raw_binary(r, &headers, &uri, st.has(Defect::DocumentAltered))
+        })
     {
         return Ok(raw);
     }

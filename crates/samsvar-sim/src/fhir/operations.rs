@@ -92,7 +92,14 @@ fn without_section(bundle: &Value, code: &str) -> Value {
 /// `GET [base]/Binary/{id}` when the client does not ask for a FHIR format: the content
 /// itself, typed with `Binary.contentType` (R4 binary.html, "Serving Binary Resources using
 /// the RESTful API"). `None` when the normal FHIR read applies.
-pub fn raw_binary(stored: &StoredResource, headers: &HeaderMap, uri: &Uri) -> Option<Response> {
+/// `alter` (the `document-altered` defect) re-encodes a JSON document compactly, as a
+/// server that stores the parsed document instead of its bytes would.
+pub fn raw_binary(
+    stored: &StoredResource,
+    headers: &HeaderMap,
+    uri: &Uri,
+    alter: bool,
+) -> Option<Response> {
     let asks_fhir = uri.query().is_some_and(|q| q.contains("_format"))
         || headers
             .get_all(header::ACCEPT)
@@ -103,9 +110,19 @@ pub fn raw_binary(stored: &StoredResource, headers: &HeaderMap, uri: &Uri) -> Op
         return None;
     }
     let content_type = stored.json["contentType"].as_str()?;
-    let bytes = BASE64
+    let mut bytes = BASE64
         .decode(stored.json["data"].as_str().unwrap_or_default())
         .ok()?;
+    if alter {
+        let compact = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|doc| serde_json::to_vec(&doc).ok());
+        bytes = match compact {
+            Some(c) if c != bytes => c,
+            // Already compact, or not JSON: still not the bytes provided.
+            _ => [bytes.as_slice(), b"\n"].concat(),
+        };
+    }
     let mut response = Response::new(Body::from(bytes));
     let value = HeaderValue::from_str(content_type).ok()?;
     response.headers_mut().insert(header::CONTENT_TYPE, value);

@@ -52,6 +52,14 @@ impl Lower<'_> {
                 }
             },
             "response_time_ms" => AssertionKind::ResponseTimeUnder(v.get("max")?.value.as_u64()?),
+            "body" => {
+                let size = v.get("size").map(|e| self.template(&e.value));
+                let sha1 = v.get("sha1").map(|e| self.template(&e.value));
+                if size.is_none() && sha1.is_none() {
+                    return None;
+                }
+                AssertionKind::Body { size, sha1 }
+            }
             "json_schema" => {
                 let path = v.as_str()?;
                 let resolved = self.fixture(path, v.span)?;

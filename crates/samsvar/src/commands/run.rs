@@ -51,7 +51,9 @@ async fn run_async(args: RunArgs) -> Result<Exit, UsageError> {
     let formats = check_formats(&args.format)?;
     let (config, _config_path) =
         config::load(args.config.as_deref()).map_err(|e| format!("error: {e}"))?;
-    let suites = load_suites(&args.suites)?;
+    let mut suites = load_suites(&args.suites)?;
+    let selection =
+        samsvar_suite::select(&mut suites, &args.tests).map_err(|e| format!("error: {e}"))?;
 
     let mut bindings = Bindings::default();
     let wants_sim = args.targets.iter().any(|t| t.trim() == "sim");
@@ -89,6 +91,7 @@ async fn run_async(args: RunArgs) -> Result<Exit, UsageError> {
     }
 
     let mut options = run_options(&args, &config)?;
+    options.selection = selection;
     let mut validated_with = Vec::new();
     let declared = crate::commands::profiles::declared(&suites);
     if crate::commands::profiles::needed(&suites) || !declared.is_empty() {
@@ -143,7 +146,7 @@ async fn run_async(args: RunArgs) -> Result<Exit, UsageError> {
         .await
         .map_err(|e| format!("error: {e}"))?;
     if let Some(t) = &terminal {
-        t.print_final_report(&record);
+        t.print_final_report(&record, &out_dir);
     }
 
     let written = write_outputs(&record, &out_dir, &formats)?;
@@ -151,6 +154,11 @@ async fn run_async(args: RunArgs) -> Result<Exit, UsageError> {
     let mut closing = String::from("\n");
     for path in written {
         closing.push_str(&format!("report: {}\n", path.display()));
+    }
+    // report.html is written with the evidence bundle (commands/evidence.rs).
+    let html = out_dir.join("report.html");
+    if formats.contains("html") && html.is_file() {
+        closing.push_str(&format!("report: {}\n", html.display()));
     }
     closing.push_str(&format!("{evidence_line}\n"));
     crate::report::stdout(&closing);

@@ -39,6 +39,9 @@ fn suite_files(args: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
 }
 
 fn lint(args: &[PathBuf], format: LintFormat) -> anyhow::Result<Exit> {
+    if format == LintFormat::Sarif {
+        return lint_sarif(args);
+    }
     let (files, problems) = suite_files(args);
     let mut out = std::io::stdout().lock();
     let mut failed = !problems.is_empty();
@@ -59,7 +62,10 @@ fn lint(args: &[PathBuf], format: LintFormat) -> anyhow::Result<Exit> {
                         "diagnostics": render_json(sources, diags),
                     })),
                     _ if diags.is_empty() => writeln!(out, "{}: ok", file.display())?,
-                    LintFormat::Text => write!(out, "{}", render_all(sources, diags))?,
+                    // Sarif returned above: one log for every file.
+                    LintFormat::Text | LintFormat::Sarif => {
+                        write!(out, "{}", render_all(sources, diags))?
+                    }
                     LintFormat::Concise => write!(out, "{}", render_concise_all(sources, diags))?,
                 }
             }
@@ -79,6 +85,40 @@ fn lint(args: &[PathBuf], format: LintFormat) -> anyhow::Result<Exit> {
         let doc = serde_json::json!({ "problems": problems, "suites": reports });
         writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
     }
+    Ok(if failed { Exit::Usage } else { Exit::Ok })
+}
+
+/// `suites lint --format sarif`: every diagnostic of every suite as one SARIF log; files
+/// that cannot be read and paths with no suite are tool execution notifications.
+fn lint_sarif(args: &[PathBuf]) -> anyhow::Result<Exit> {
+    let (files, mut problems) = suite_files(args);
+    let mut checked = Vec::new();
+    for file in files {
+        match samsvar_suite::check(&file) {
+            Ok(c) => checked.push(c),
+            Err(err) => problems.push(err.to_string()),
+        }
+    }
+    let rules: Vec<(&str, samsvar_diagnostics::Severity, &str)> = samsvar_suite::rules::RULES
+        .iter()
+        .map(|r| (r.code, r.severity, r.meaning))
+        .collect();
+    let tool = samsvar_diagnostics::SarifTool {
+        name: "samsvar",
+        version: env!("CARGO_PKG_VERSION"),
+        rules: &rules,
+        help: "docs/suite-language.md, section Diagnostics: the table of lint codes",
+    };
+    let sarif_files: Vec<samsvar_diagnostics::SarifFile<'_>> = checked
+        .iter()
+        .map(|c| samsvar_diagnostics::SarifFile {
+            sources: &c.sources,
+            diagnostics: &c.diagnostics,
+        })
+        .collect();
+    let log = samsvar_diagnostics::render_sarif(tool, &sarif_files, &problems);
+    println!("{}", serde_json::to_string_pretty(&log)?);
+    let failed = !problems.is_empty() || checked.iter().any(|c| c.has_errors());
     Ok(if failed { Exit::Usage } else { Exit::Ok })
 }
 

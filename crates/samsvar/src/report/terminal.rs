@@ -5,7 +5,7 @@
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use samsvar_record::{Event, EventSink, RunRecord, StepOwner, SuitePlan, total_tests};
-use samsvar_report::terminal::{Style, TestLine, final_report, setup_step_line, test_line};
+use samsvar_report::terminal::{Stored, Style, TestLine, final_report, setup_step_line, test_line};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::IsTerminal;
@@ -44,7 +44,8 @@ impl TerminalReporter {
     }
 
     /// Prints the failures, the summary table and the verdict of the finished run.
-    pub fn print_final_report(&self, record: &RunRecord) {
+    /// `run_dir` is the run's output folder (where the exchanges are stored).
+    pub fn print_final_report(&self, record: &RunRecord, run_dir: &std::path::Path) {
         let times: HashMap<String, u64> = self
             .state
             .lock()
@@ -55,7 +56,10 @@ impl TerminalReporter {
                     .collect()
             })
             .unwrap_or_default();
-        self.print(&final_report(&self.style, record, &times));
+        let stored = Stored {
+            run_dir: Some(run_dir),
+        };
+        self.print(&final_report(&self.style, record, &times, stored));
     }
 
     fn print(&self, text: &str) {
@@ -120,6 +124,7 @@ impl EventSink for TerminalReporter {
                 run_id,
                 targets,
                 plan,
+                selection,
                 ..
             } => {
                 self.remember_plan(plan);
@@ -136,6 +141,15 @@ impl EventSink for TerminalReporter {
                     let _ = writeln!(
                         text,
                         "warning: SIMULATED TARGETS — not evidence about any product: this run tests samsvar's built-in simulator; its evidence carries no EHDS declaration"
+                    );
+                }
+                if let Some(sel) = selection.as_ref().filter(|s| s.is_partial()) {
+                    let _ = writeln!(
+                        text,
+                        "selection: {} of {} tests (--test {}); a partial run, never evidence of conformity",
+                        sel.selected,
+                        sel.total,
+                        sel.patterns.join(" --test ")
                     );
                 }
                 self.print(&text);

@@ -110,6 +110,11 @@ pub fn normalize(text: &str, out_dir: &Path) -> String {
             "[UUID]",
         ),
         (r"\b\d+ ms\b", "[MS]"),
+        (r"exchanges/[0-9a-f]{64}", "exchanges/[SHA256]"),
+        (
+            r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})",
+            "[TIME]",
+        ),
         (r"\b\d+\.\d+ s\b", "[S]"),
         (r"samsvar \d+\.\d+\.\d+", "samsvar [VERSION]"),
         (r#"time="\d+\.\d+""#, r#"time="[S]""#),

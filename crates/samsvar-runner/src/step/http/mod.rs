@@ -137,4 +137,8 @@ impl ResponseView for HttpView<'_> {
     fn text(&self) -> Cow<'_, str> {
         String::from_utf8_lossy(&self.resp.body)
     }
+
+    fn bytes(&self) -> Option<&[u8]> {
+        Some(&self.resp.body)
+    }
 }
