@@ -504,6 +504,60 @@ async fn installs_from_a_local_tarball_and_a_folder() {
     }
 }
 
+/// Runs that share a cache each install the same local `.tgz` (`--package x.tgz`): the
+/// package already there with the same bytes stays in place, so a run reading it never
+/// finds it gone; a tarball with other bytes under the same version replaces it.
+#[tokio::test(flavor = "multi_thread")]
+async fn reinstalling_the_same_local_tarball_leaves_the_package_in_place() {
+    let reg = TestRegistry::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::new(dir.path().join("cache"));
+    let tgz_path = dir.path().join("local.tgz");
+    std::fs::write(&tgz_path, package("acme.local", "0.1.0", &[])).unwrap();
+    let spec = tgz_path.to_str().unwrap().to_string();
+    install(&cache, &reg.registries(), &[&spec]).await.unwrap();
+    let manifest = cache.root().join("acme.local#0.1.0/package/package.json");
+    let reader = {
+        let manifest = manifest.clone();
+        std::thread::spawn(move || {
+            // Read the package for as long as the installers below run.
+            (0..20_000).filter(|_| !manifest.is_file()).count()
+        })
+    };
+    for _ in 0..20 {
+        install(&cache, &reg.registries(), &[&spec]).await.unwrap();
+    }
+    assert_eq!(
+        reader.join().unwrap(),
+        0,
+        "the package went missing while reinstalled"
+    );
+
+    // Other bytes, same id and version: the new package replaces the old one.
+    let other = tgz(&[
+        (
+            "package/package.json",
+            br#"{"name":"acme.local","version":"0.1.0"}"#.to_vec(),
+        ),
+        (
+            "package/ValueSet-new.json",
+            br#"{"resourceType":"ValueSet"}"#.to_vec(),
+        ),
+    ]);
+    std::fs::write(&tgz_path, &other).unwrap();
+    let outcome = install(&cache, &reg.registries(), &[&spec]).await.unwrap();
+    assert_eq!(
+        outcome.packages[0].sha256.as_deref(),
+        Some(sha256_hex(&other).as_str())
+    );
+    assert!(
+        cache
+            .root()
+            .join("acme.local#0.1.0/package/ValueSet-new.json")
+            .is_file()
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn resolves_tags_and_ranges_and_rejects_nonsense() {
     let reg = TestRegistry::start().await;

@@ -114,6 +114,7 @@ fn step_templates(step: &Step) -> Vec<&Template> {
             AssertionKind::Xds(XdsAssertion::ErrorCode(codes)) => out.extend(codes),
             AssertionKind::Xds(XdsAssertion::DocumentSha1(t)) => out.push(t),
             AssertionKind::Body { size, sha1 } => out.extend(size.iter().chain(sha1)),
+            AssertionKind::ConformsTo { template, .. } => out.push(template),
             _ => {}
         }
     }

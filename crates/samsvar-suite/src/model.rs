@@ -421,7 +421,10 @@ pub enum AssertionKind {
     /// `entry.resource` of a search), conforms to this FHIR profile (canonical URL). A
     /// selection that finds nothing fails: there is nothing that conforms.
     ConformsTo {
+        /// The canonical URL as written.
         profile: Spanned<String>,
+        /// The same, parsed: it may name inputs (`…/IHE.MHD.{{mhd_option}}.DocumentReference`).
+        template: Template,
         each: Option<Spanned<String>>,
     },
     /// A check on an XDS response (docs/xds.md).

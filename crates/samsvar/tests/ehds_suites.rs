@@ -13,11 +13,16 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 fn run(suite: &str, defects: &[&str]) -> Run {
+    run_with(suite, defects, &[])
+}
+
+fn run_with(suite: &str, defects: &[&str], extra: &[&str]) -> Run {
     let mut args = vec![suite, "--target", "sim"];
     for d in defects {
         args.extend(["--sim-defect", d]);
     }
     args.extend(EHDS_PACKAGES);
+    args.extend(extra);
     samsvar_run(&args)
 }
 
@@ -162,6 +167,40 @@ fn mhd_catches_a_retrieved_document_that_is_not_the_bytes_provided() {
         "retrieve-document",
         "SHA-1 tpJngPWYan1a15TvTrcJPCNiBs8=, got ",
         &[],
+    );
+}
+
+/// The MHD metadata option is a suite input: the provided metadata is complete for the
+/// Comprehensive Metadata Option, so both options pass against the simulator, and the
+/// input names the profile the returned DocumentReference is checked against.
+#[test]
+fn mhd_checks_the_document_reference_against_the_claimed_option() {
+    let run = run_with("testsuites/mhd", &[], &["-i", "mhd_option=Comprehensive"]);
+    let comprehensive = outcomes(&run);
+    let failing: Vec<_> = comprehensive
+        .iter()
+        .filter(|(_, (o, _))| o != "pass")
+        .collect();
+    assert!(
+        failing.is_empty() && run.code == 0,
+        "{failing:?}\n{}",
+        run.all()
+    );
+    let (_, detail) = &comprehensive["provided-document-reference-follows-mhd"];
+    assert!(
+        detail.contains("IHE.MHD.Comprehensive.DocumentReference"),
+        "{detail}"
+    );
+
+    // An option that does not exist names a profile no package defines: the check cannot
+    // be made (an error, not a verdict about the system).
+    let run = run_with("testsuites/mhd", &[], &["-i", "mhd_option=Bogus"]);
+    let bogus = outcomes(&run);
+    let (outcome, detail) = &bogus["provided-document-reference-follows-mhd"];
+    assert_eq!(outcome, "error", "{detail}");
+    assert!(
+        detail.contains("IHE.MHD.Bogus.DocumentReference"),
+        "{detail}"
     );
 }
 

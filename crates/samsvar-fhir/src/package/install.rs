@@ -7,6 +7,7 @@ use super::extract::{self, Limits};
 use super::lock::Lock;
 use super::manifest::Manifest;
 use super::offline;
+pub use super::outcome::{InstallOutcome, MissingPackage, ResolvedPackage};
 use super::registry::{self, Registries};
 use super::spec::{PackageSpec, check_id, check_version};
 use super::substitute::substitute_for;
@@ -84,52 +85,6 @@ impl std::fmt::Debug for InstallOptions {
                 &self.skip_unreachable_dependencies,
             )
             .finish()
-    }
-}
-
-/// One installed package with the facts the lock file records.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ResolvedPackage {
-    pub package: InstalledPackage,
-    /// Tarball URL, `file:<path>` or `dir:<path>`; `cache` when it was found in the cache
-    /// without a samsvar origin marker (installed by another tool).
-    pub source: String,
-    pub registry: Option<String>,
-    /// sha512 SRI of the tarball.
-    pub integrity: Option<String>,
-    /// sha256 hex of the tarball (folders: see `extract::stage_folder`).
-    pub sha256: Option<String>,
-    /// `id@request` strings that led here (the user's spec, or dependents' entries).
-    pub requested: Vec<String>,
-    /// `id@version` of packages depending on it; empty for what the user asked for.
-    pub required_by: Vec<String>,
-    /// `id@request` this package stands in for (see `substitute`).
-    pub substituted_for: Option<String>,
-    /// Warnings about how it was chosen.
-    pub notes: Vec<String>,
-    pub from_cache: bool,
-}
-
-/// A dependency that could not be found; the install goes on without it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MissingPackage {
-    pub id: String,
-    pub requested: String,
-    pub required_by: Vec<String>,
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct InstallOutcome {
-    /// In resolution order: roots first, then dependencies breadth-first.
-    pub packages: Vec<ResolvedPackage>,
-    pub missing: Vec<MissingPackage>,
-    pub warnings: Vec<String>,
-}
-
-impl InstallOutcome {
-    pub fn installed(&self) -> Vec<InstalledPackage> {
-        self.packages.iter().map(|p| p.package.clone()).collect()
     }
 }
 
@@ -632,8 +587,20 @@ impl Run<'_> {
             sha256: sha256.clone(),
             shasum,
         };
-        remove_existing(&final_dir)?;
-        extract::commit(staged, &final_dir, &origin)?;
+        // The same bytes are already installed: keep them. Replacing them would move the
+        // package away for a moment, and a run that reads it at that moment (another CI job
+        // sharing the cache) would find the package missing.
+        let same = self
+            .cache
+            .origin(&id, &version)
+            .is_some_and(|o| o.sha256 == sha256)
+            && self.cache.installed(&id, &version).is_some();
+        if same {
+            drop(staged);
+        } else {
+            remove_existing(&final_dir)?;
+            extract::commit(staged, &final_dir, &origin)?;
+        }
         let installed =
             self.cache
                 .installed(&id, &version)

@@ -4,7 +4,7 @@
 
 use super::cache::{Cache, InstalledPackage};
 use super::error::PackageError;
-use super::install::InstallOutcome;
+use super::outcome::InstallOutcome;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;

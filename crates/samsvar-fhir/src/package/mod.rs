@@ -18,6 +18,7 @@ mod install;
 mod lock;
 mod manifest;
 mod offline;
+mod outcome;
 mod registry;
 mod spec;
 mod substitute;

@@ -2,10 +2,10 @@
 //! and out, errors as `{"error": "...", "status": N}`.
 
 use super::AppState;
-use super::pages::{public_message, status_of};
+use super::respond::{error_response, reply};
 use super::session::ApiActor;
 use crate::db::ActorClaim;
-use crate::error::{HubError, HubResult};
+use crate::error::HubError;
 use crate::service::systems::SystemForm;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::header::CONTENT_TYPE;
@@ -43,23 +43,6 @@ pub fn routes() -> Router<AppState> {
         .route("/dossiers/{id}/archive", get(dossier_archive))
         .merge(super::api_runs::routes())
         .fallback(|| async { error_response(HubError::NotFound) })
-}
-
-pub fn error_response(e: HubError) -> Response {
-    let status = status_of(&e);
-    (
-        status,
-        Json(json!({ "error": public_message(&e), "status": status.as_u16() })),
-    )
-        .into_response()
-}
-
-/// `Ok` as JSON, `Err` as the error body.
-pub fn reply<T: serde::Serialize>(result: HubResult<T>) -> Response {
-    match result {
-        Ok(value) => Json(value).into_response(),
-        Err(e) => error_response(e),
-    }
 }
 
 async fn health(State(state): State<AppState>) -> Response {
@@ -424,7 +407,7 @@ async fn dossier_archive(
     Path(id): Path<i64>,
 ) -> Response {
     match state.hub.dossier_archive(&me, id).await {
-        Ok((d, bytes)) => super::pages::download(
+        Ok((d, bytes)) => super::respond::download(
             bytes,
             "application/gzip",
             &format!("dossier-{}.tar.gz", d.id),

@@ -2,7 +2,7 @@
 //! download bundles, review, and upload self-test bundles.
 
 use super::AppState;
-use super::api::{error_response, reply};
+use super::respond::{download, error_response, reply};
 use super::session::ApiActor;
 use crate::db::RunFilter;
 use crate::error::HubError;
@@ -110,9 +110,7 @@ async fn bundle(
     Path(id): Path<i64>,
 ) -> Response {
     match state.hub.run_bundle(&me, id).await {
-        Ok((run, bytes)) => {
-            super::pages::download(bytes, "application/gzip", &format!("run-{}.tar.gz", run.id))
-        }
+        Ok((run, bytes)) => download(bytes, "application/gzip", &format!("run-{}.tar.gz", run.id)),
         Err(e) => error_response(e),
     }
 }

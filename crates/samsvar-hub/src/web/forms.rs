@@ -1,9 +1,7 @@
-//! Form fields as sent (repeated keys kept: checkboxes), the CSRF check every form passes,
-//! and the page context every template gets.
+//! Form fields as sent (repeated keys kept: checkboxes) and the CSRF check every form passes.
 
 use crate::auth::Actor;
 use crate::error::{HubError, HubResult};
-use serde::Serialize;
 
 #[derive(Debug, Clone, Default)]
 pub struct FormData(pub Vec<(String, String)>);
@@ -60,23 +58,5 @@ impl FormData {
                 .find(|(k, _)| k == "csrf")
                 .map(|(_, v)| v.as_str()),
         )
-    }
-}
-
-/// What every page's header needs about the signed-in user.
-#[derive(Debug, Clone, Serialize)]
-pub struct Me {
-    pub name: String,
-    pub role: &'static str,
-    pub csrf: String,
-}
-
-impl From<&Actor> for Me {
-    fn from(a: &Actor) -> Me {
-        Me {
-            name: a.name.clone(),
-            role: a.role.as_str(),
-            csrf: a.csrf.clone(),
-        }
     }
 }

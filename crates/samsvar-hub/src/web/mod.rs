@@ -7,6 +7,7 @@ mod forms;
 pub mod pages;
 mod pages_dossiers;
 mod pages_runs;
+mod respond;
 mod session;
 mod templates;
 

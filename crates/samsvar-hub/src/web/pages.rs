@@ -2,14 +2,15 @@
 //! pages.
 
 use super::AppState;
-use super::forms::{FormData, Me};
+use super::forms::FormData;
+use super::respond::{Me, download, error_page, public_message, status_of};
 use super::session::{PageActor, cookie_value, session_cookie};
 use crate::auth::{Actor, Role, SESSION_COOKIE, random_secret, same_secret};
 use crate::error::HubError;
 use crate::service::events::parse_claims;
 use axum::Form;
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, SET_COOKIE};
+use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
@@ -37,47 +38,6 @@ pub fn render(state: &AppState, name: &str, me: Option<&Actor>, ctx: Value) -> R
                 .into_response()
         }
     }
-}
-
-pub fn status_of(e: &HubError) -> StatusCode {
-    match e {
-        HubError::NotFound => StatusCode::NOT_FOUND,
-        HubError::Forbidden(_) | HubError::Csrf => StatusCode::FORBIDDEN,
-        HubError::Unauthorized => StatusCode::UNAUTHORIZED,
-        HubError::BadRequest(_) => StatusCode::BAD_REQUEST,
-        HubError::Conflict(_) => StatusCode::CONFLICT,
-        HubError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        HubError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-        HubError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-        HubError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-    }
-}
-
-/// The public text of an error: internal details go to the log, not the page.
-pub fn public_message(e: &HubError) -> String {
-    match e {
-        HubError::Internal(detail) => {
-            tracing::error!("internal error: {detail}");
-            "internal error; the hub's log has the details".into()
-        }
-        other => other.to_string(),
-    }
-}
-
-pub fn error_page(
-    templates: &minijinja::Environment<'static>,
-    me: Option<&Actor>,
-    e: HubError,
-) -> Response {
-    let status = status_of(&e);
-    let message = public_message(&e);
-    let me = me.map(Me::from);
-    let ctx = context! { me => me, title => status.canonical_reason().unwrap_or("Error"), heading => format!("{} {}", status.as_u16(), status.canonical_reason().unwrap_or("")), message => message };
-    let html = templates
-        .get_template("error.html")
-        .and_then(|t| t.render(ctx))
-        .unwrap_or_else(|_| message.clone());
-    (status, Html(html)).into_response()
 }
 
 pub fn fail(state: &AppState, me: &Actor, e: HubError) -> Response {
@@ -415,16 +375,4 @@ pub async fn matrix_csv(
         ),
         Err(e) => fail(&state, &me, e),
     }
-}
-
-/// A file download.
-pub fn download(bytes: Vec<u8>, content_type: &str, file_name: &str) -> Response {
-    let mut response = bytes.into_response();
-    if let Ok(v) = content_type.parse() {
-        response.headers_mut().insert(CONTENT_TYPE, v);
-    }
-    if let Ok(v) = format!("attachment; filename=\"{file_name}\"").parse() {
-        response.headers_mut().insert(CONTENT_DISPOSITION, v);
-    }
-    response
 }

@@ -3,7 +3,8 @@
 
 use super::AppState;
 use super::forms::FormData;
-use super::pages::{download, fail, flash, render, see_other};
+use super::pages::{fail, flash, render, see_other};
+use super::respond::download;
 use super::session::PageActor;
 use crate::auth::Role;
 use crate::db::{RunFilter, format_ms};

@@ -56,7 +56,7 @@ impl FromRequestParts<AppState> for PageActor {
         match state.hub.actor_from_session(&cookie).await {
             Ok(Some(actor)) => Ok(PageActor(actor)),
             Ok(None) => Err(ToLogin.into_response()),
-            Err(e) => Err(super::pages::error_page(&state.templates, None, e)),
+            Err(e) => Err(super::respond::error_page(&state.templates, None, e)),
         }
     }
 }
@@ -86,7 +86,7 @@ impl FromRequestParts<AppState> for ApiActor {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let reject = |e: HubError| super::api::error_response(e);
+        let reject = |e: HubError| super::respond::error_response(e);
         if let Some(token) = bearer(parts) {
             return match state.hub.actor_from_token(&token).await {
                 Ok(Some(actor)) => Ok(ApiActor(actor)),

@@ -99,15 +99,20 @@ fn describe(kind: &AssertionKind, scope: &Scope) -> (&'static str, String) {
             format!("body is valid against {}", path.value.display()),
         ),
         AssertionKind::ConformsTo {
-            profile,
+            template,
             each: None,
-        } => ("conforms_to", format!("body conforms to {}", profile.value)),
-        AssertionKind::ConformsTo {
-            profile,
-            each: Some(each),
+            ..
         } => (
             "conforms_to",
-            format!("each `{}` conforms to {}", each.value, profile.value),
+            format!("body conforms to {}", shown(template)),
+        ),
+        AssertionKind::ConformsTo {
+            template,
+            each: Some(each),
+            ..
+        } => (
+            "conforms_to",
+            format!("each `{}` conforms to {}", each.value, shown(template)),
         ),
         AssertionKind::Xds(_) => ("xds", "XDS check".to_string()),
         AssertionKind::Tls(_) => ("tls", "TLS probe".to_string()),
@@ -187,10 +192,16 @@ fn verdict(
         AssertionKind::Body { size, sha1 } => {
             digest::body_digest(size.as_ref(), sha1.as_ref(), view, scope)
         }
-        AssertionKind::ConformsTo { profile, each } => match each {
-            None => body::conforms_to(ctx, &profile.value, view),
-            Some(each) => body::each_conforms_to(ctx, &profile.value, &each.value, view, scope),
-        },
+        AssertionKind::ConformsTo { template, each, .. } => {
+            let profile = match scope.render(template) {
+                Ok(p) => p,
+                Err(e) => return Verdict::error(None, e.to_string()),
+            };
+            match each {
+                None => body::conforms_to(ctx, &profile, view),
+                Some(each) => body::each_conforms_to(ctx, &profile, &each.value, view, scope),
+            }
+        }
         AssertionKind::Xds(_) => Verdict::error(None, "`xds` assertions apply to XDS steps only"),
         AssertionKind::Tls(_) => {
             Verdict::error(None, "`tls` assertions apply to TLS probe steps only")

@@ -8,10 +8,10 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use time::OffsetDateTime;
 
+use super::MOUNT;
 use super::capability::capability_statement;
-use super::defect::{Defect, DefectSet};
+use super::defect::Defect;
 use super::request::{
     base_url, check_type, if_match, prefer_return, prefer_strict, read_body, resource_body,
     valid_id,
@@ -21,37 +21,10 @@ use super::response::{
 };
 use super::search::{SearchRequest, SortKey};
 use super::search_params;
+use super::state::FhirState;
 use super::store::{Lookup, Store, UpdateMode, WriteError};
-use super::{FhirConfig, MOUNT};
 
 type Answer = Result<Response, Response>;
-
-/// Everything a handler needs, shared by all requests.
-#[derive(Debug)]
-pub struct FhirState {
-    pub store: Store,
-    pub defects: DefectSet,
-    pub config: FhirConfig,
-    pub started: OffsetDateTime,
-    /// Set once the fixtures are loaded (see `seed_fixtures`).
-    pub seeded: std::sync::Once,
-}
-
-impl FhirState {
-    pub fn new(defects: DefectSet, config: FhirConfig) -> Self {
-        Self {
-            store: Store::new(),
-            defects,
-            config,
-            started: OffsetDateTime::now_utc(),
-            seeded: std::sync::Once::new(),
-        }
-    }
-
-    pub(crate) fn has(&self, d: Defect) -> bool {
-        self.defects.has(d)
-    }
-}
 
 type St = State<Arc<FhirState>>;
 

@@ -10,9 +10,9 @@ use bytes::Bytes;
 use std::sync::Arc;
 
 use super::defect::Defect;
-use super::handlers::FhirState;
 use super::request::is_json_media_type;
 use super::response::outcome;
+use super::state::FhirState;
 use crate::server::ResetConnection;
 
 /// Bodies are buffered only to truncate them (`invalid-json`); ours are far smaller.

@@ -24,6 +24,7 @@ mod response;
 mod search;
 mod search_params;
 pub mod seed;
+mod state;
 mod store;
 mod time_format;
 
@@ -140,7 +141,7 @@ impl FhirSimBuilder {
     /// The routes of this simulator, already under [`MOUNT`], to merge with other simulators
     /// on one listener.
     pub fn router(&self) -> Router {
-        let state = Arc::new(handlers::FhirState::new(
+        let state = Arc::new(state::FhirState::new(
             self.active_defects(),
             self.config.clone(),
         ));

@@ -14,10 +14,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::defect::Defect;
-use super::handlers::FhirState;
 use super::request::{base_url, read_body, valid_id, valid_type};
 use super::response::{fhir_body, outcome, outcome_with_severity};
 use super::search::SearchRequest;
+use super::state::FhirState;
 use super::store::{Lookup, StoredResource, UpdateMode};
 use super::time_format::fhir_instant;
 use super::{MOUNT, seed};

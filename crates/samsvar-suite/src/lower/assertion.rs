@@ -72,6 +72,7 @@ impl Lower<'_> {
             "conforms_to" => match v.as_str() {
                 Some(profile) => AssertionKind::ConformsTo {
                     profile: Spanned::new(profile.to_string(), v.span),
+                    template: self.template(v),
                     each: None,
                 },
                 None => {
@@ -82,8 +83,10 @@ impl Lower<'_> {
                         }
                         None => None,
                     };
+                    let profile = v.get("profile")?;
                     AssertionKind::ConformsTo {
-                        profile: spanned_str(v.get("profile")?),
+                        template: self.template(&profile.value),
+                        profile: spanned_str(profile),
                         each,
                     }
                 }
