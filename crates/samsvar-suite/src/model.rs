@@ -424,6 +424,7 @@ pub enum AssertionKind {
         /// The canonical URL as written.
         profile: Spanned<String>,
         /// The same, parsed: it may name inputs (`…/IHE.MHD.{{mhd_option}}.DocumentReference`).
+        #[serde(skip)]
         template: Template,
         each: Option<Spanned<String>>,
     },

@@ -173,7 +173,7 @@ fn captures_and_assertions_are_typed() {
     );
     let conf = &test(&s, "profile-conformance").steps[0].assertions[0].kind;
     assert!(
-        matches!(conf, AssertionKind::ConformsTo { profile, each: None } if profile.value.ends_with("Patient-uv-ips"))
+        matches!(conf, AssertionKind::ConformsTo { profile, each: None, .. } if profile.value.ends_with("Patient-uv-ips"))
     );
 }
 
