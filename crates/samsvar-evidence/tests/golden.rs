@@ -230,12 +230,7 @@ fn terminal_golden() {
             },
         ));
     }
-    out.push_str(&final_report(
-        &style,
-        &record,
-        &Default::default(),
-        Default::default(),
-    ));
+    out.push_str(&final_report(&style, &record, &Default::default(), None));
     insta::assert_snapshot!("terminal", out);
 }
 

@@ -85,27 +85,21 @@ pub fn setup_step_line(style: &Style, step: &StepRecord) -> String {
     )
 }
 
-/// Where the run's stored exchanges are, so that a failure can name the file of its
-/// response body (`<dir>/exchanges/<sha256>`).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Stored<'a> {
-    /// The run's output folder, as the user should type it.
-    pub run_dir: Option<&'a Path>,
-}
-
 /// Failures in suite order, the summary table and the verdict line. `suite_ms` holds
-/// each suite's wall-clock time (the sum of its tests' times is used when absent).
+/// each suite's wall-clock time (the sum of its tests' times is used when absent);
+/// `run_dir`, the run's output folder, lets a failure name the file of its response body
+/// (`<run_dir>/exchanges/<sha256>`).
 pub fn final_report(
     style: &Style,
     record: &RunRecord,
     suite_ms: &HashMap<String, u64>,
-    stored: Stored<'_>,
+    run_dir: Option<&Path>,
 ) -> String {
     let mut out = String::new();
     let mut failures = String::new();
     let mut warnings = String::new();
     for suite in &record.suites {
-        suite_failures(style, suite, stored, &mut failures);
+        suite_failures(style, suite, run_dir, &mut failures);
         suite_warnings(style, suite, &mut warnings);
     }
     if !warnings.is_empty() {
@@ -167,7 +161,7 @@ pub fn final_report(
     out
 }
 
-fn suite_failures(style: &Style, suite: &SuiteRecord, stored: Stored<'_>, out: &mut String) {
+fn suite_failures(style: &Style, suite: &SuiteRecord, run_dir: Option<&Path>, out: &mut String) {
     for (label, steps) in [("setup", &suite.setup), ("teardown", &suite.teardown)] {
         for step in steps.iter().filter(|s| s.outcome.is_failure()) {
             let _ = writeln!(
@@ -176,7 +170,7 @@ fn suite_failures(style: &Style, suite: &SuiteRecord, stored: Stored<'_>, out: &
                 style.outcome(step.outcome),
                 suite.id
             );
-            step_details(style, step, stored, out);
+            step_details(style, step, run_dir, out);
         }
     }
     for t in suite.tests().map(|e| e.test) {
@@ -195,7 +189,7 @@ fn suite_failures(style: &Style, suite: &SuiteRecord, stored: Stored<'_>, out: &
             let _ = writeln!(out, "    {r}");
         }
         for step in failing {
-            step_details(style, step, stored, out);
+            step_details(style, step, run_dir, out);
         }
     }
 }
@@ -237,7 +231,7 @@ fn suite_warnings(style: &Style, suite: &SuiteRecord, out: &mut String) {
     }
 }
 
-fn step_details(style: &Style, step: &StepRecord, stored: Stored<'_>, out: &mut String) {
+fn step_details(style: &Style, step: &StepRecord, run_dir: Option<&Path>, out: &mut String) {
     let name = step
         .name
         .as_deref()
@@ -270,13 +264,13 @@ fn step_details(style: &Style, step: &StepRecord, stored: Stored<'_>, out: &mut 
         assertion_details(style, a, out);
     }
     if step.assertions.iter().any(|a| a.outcome.is_failure()) {
-        response_body(style, step, stored, out);
+        response_body(style, step, run_dir, out);
     }
 }
 
 /// What the server answered, when an assertion on the response failed: its first lines,
 /// and the stored file that holds all of it.
-fn response_body(style: &Style, step: &StepRecord, stored: Stored<'_>, out: &mut String) {
+fn response_body(style: &Style, step: &StepRecord, run_dir: Option<&Path>, out: &mut String) {
     let Some(body) = step
         .exchange
         .as_ref()
@@ -289,7 +283,7 @@ fn response_body(style: &Style, step: &StepRecord, stored: Stored<'_>, out: &mut
     for line in body_lines(body) {
         let _ = writeln!(out, "        {}", style.dim(&line));
     }
-    if let Some(dir) = stored.run_dir {
+    if let Some(dir) = run_dir {
         let path = dir.join("exchanges").join(&body.sha256);
         let _ = writeln!(out, "        stored: {}", path.display());
     }

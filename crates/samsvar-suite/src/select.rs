@@ -85,8 +85,7 @@ pub fn select(
             if !p.matches_suite(&suite_id) {
                 continue;
             }
-            chosen_by(&loaded.suite.root, p, false, &mut chosen);
-            used[i] |= named_here(&loaded.suite.root, p);
+            used[i] |= chosen_by(&loaded.suite.root, p, false, &mut chosen);
         }
         close_over_needs(&tests, &mut chosen);
         for t in &tests {
@@ -110,26 +109,27 @@ pub fn select(
     }))
 }
 
-/// Adds the tests of `group` that `p` names, directly or through an enclosing group.
-fn chosen_by(group: &Group, p: &Pattern, inside: bool, out: &mut HashSet<String>) {
+/// Adds the tests of `group` that `p` names, directly or through an enclosing group;
+/// `true` when `p` names a test or group here.
+fn chosen_by(group: &Group, p: &Pattern, inside: bool, out: &mut HashSet<String>) -> bool {
+    let mut named = false;
     for item in &group.items {
         match item {
             Item::Test(t) => {
-                if inside || p.item.is_match(&t.id.value) {
+                let hit = p.item.is_match(&t.id.value);
+                named |= hit;
+                if inside || hit {
                     out.insert(t.id.value.clone());
                 }
             }
-            Item::Group(g) => chosen_by(g, p, inside || p.item.is_match(&g.id.value), out),
+            Item::Group(g) => {
+                let hit = p.item.is_match(&g.id.value);
+                named |= hit;
+                named |= chosen_by(g, p, inside || hit, out);
+            }
         }
     }
-}
-
-/// `true` when `p` names a test or group here (even one already chosen by another pattern).
-fn named_here(group: &Group, p: &Pattern) -> bool {
-    group.items.iter().any(|item| match item {
-        Item::Test(t) => p.item.is_match(&t.id.value),
-        Item::Group(g) => p.item.is_match(&g.id.value) || named_here(g, p),
-    })
+    named
 }
 
 /// Adds every test a chosen test needs, transitively.

@@ -170,6 +170,31 @@ fn mhd_catches_a_retrieved_document_that_is_not_the_bytes_provided() {
     );
 }
 
+/// The size and SHA-1 checks compare with the document the suite provides: told another
+/// size and hash, the retrieve fails (SHALL) and the DocumentReference's stated size and
+/// hash, which are the real ones, only warn (MAY).
+#[test]
+fn mhd_size_and_hash_checks_compare_with_the_document_provided() {
+    let other = [
+        "-i",
+        "document_size=1",
+        "-i",
+        "document_sha1=2jmj7l5rSw0yVb/vlWAYkK/YBwk=",
+    ];
+    let run = run_with("testsuites/mhd", &[], &other);
+    let outcomes = outcomes(&run);
+    let (outcome, detail) = &outcomes["retrieve-document"];
+    assert_eq!(outcome, "fail", "{detail}");
+    assert!(detail.contains("expected 1 bytes, SHA-1 2jmj7l5rSw0yVb/vlWAYkK/YBwk=, got 32000 bytes, SHA-1 tpJngPWYan1a15TvTrcJPCNiBs8="), "{detail}");
+    let (outcome, detail) = &outcomes["read-provided-document-reference"];
+    assert_eq!(outcome, "warn", "{detail}");
+    assert!(
+        detail.contains("%document_size") && detail.contains("%document_sha1"),
+        "{detail}"
+    );
+    assert_eq!(run.code, 1, "{}", run.all());
+}
+
 /// The MHD metadata option is a suite input: the provided metadata is complete for the
 /// Comprehensive Metadata Option, so both options pass against the simulator, and the
 /// input names the profile the returned DocumentReference is checked against.

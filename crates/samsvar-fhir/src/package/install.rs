@@ -7,7 +7,7 @@ use super::extract::{self, Limits};
 use super::lock::Lock;
 use super::manifest::Manifest;
 use super::offline;
-pub use super::outcome::{InstallOutcome, MissingPackage, ResolvedPackage};
+use super::outcome::{InstallOutcome, MissingPackage, ResolvedPackage};
 use super::registry::{self, Registries};
 use super::spec::{PackageSpec, check_id, check_version};
 use super::substitute::substitute_for;

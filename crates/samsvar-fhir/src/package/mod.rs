@@ -29,11 +29,12 @@ pub use digest::{Digests, Verified};
 pub use error::PackageError;
 pub use extract::Limits;
 pub use install::{
-    InstallEvent, InstallOptions, InstallOutcome, MissingPackage, ProgressFn, ResolvedPackage,
-    install, install_all, install_all_blocking, install_blocking,
+    InstallEvent, InstallOptions, ProgressFn, install, install_all, install_all_blocking,
+    install_blocking,
 };
 pub use lock::{LOCK_FILE, LOCK_VERSION, Lock, LockedMissing, LockedPackage, resolve_locked};
 pub use manifest::Manifest;
+pub use outcome::{InstallOutcome, MissingPackage, ResolvedPackage};
 pub use registry::{NPM_REGISTRY, REGISTRIES_ENV, Registries};
 pub use spec::PackageSpec;
 pub use substitute::substitute_for;

@@ -5,7 +5,7 @@
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use samsvar_record::{Event, EventSink, RunRecord, StepOwner, SuitePlan, total_tests};
-use samsvar_report::terminal::{Stored, Style, TestLine, final_report, setup_step_line, test_line};
+use samsvar_report::terminal::{Style, TestLine, final_report, setup_step_line, test_line};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::IsTerminal;
@@ -56,10 +56,7 @@ impl TerminalReporter {
                     .collect()
             })
             .unwrap_or_default();
-        let stored = Stored {
-            run_dir: Some(run_dir),
-        };
-        self.print(&final_report(&self.style, record, &times, stored));
+        self.print(&final_report(&self.style, record, &times, Some(run_dir)));
     }
 
     fn print(&self, text: &str) {
