@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 /// Version of the run record format. The minor number grows with members a reader of
 /// the same major version may ignore; the major number with incompatible changes.
-pub const RECORD_FORMAT_VERSION: &str = "2.1";
+pub const RECORD_FORMAT_VERSION: &str = "2.2";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
@@ -232,6 +232,19 @@ pub struct StepRecord {
     pub exchange: Option<Exchange>,
     pub captures: Vec<CaptureRecord>,
     pub assertions: Vec<AssertionRecord>,
+    /// Set when the step has `retry:` (2.2): the rest of the record is its last attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<RetryRecord>,
+}
+
+/// How a step with `retry:` repeated its request until its assertions passed or its
+/// time was up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetryRecord {
+    /// Requests sent, at least 1; the step's exchange and findings are those of the last.
+    pub attempts: u32,
+    /// Time spent waiting between attempts.
+    pub waited_ms: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,6 +6,7 @@
 //! [`fhir::FhirSim::builder`] for one simulator with typed defects, or [`start`] with a
 //! [`Selection`] and defect names (what `samsvar serve` and `--target sim` do).
 
+pub mod arr;
 pub mod auth;
 pub mod fhir;
 mod server;
@@ -98,6 +99,14 @@ pub fn defects_help() -> String {
     text
 }
 
+/// Settings for [`start_with`] / [`routes_with`] beyond selection and defects.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StartOptions {
+    /// FHIR base of an audit record repository: every AuditEvent the FHIR simulator records
+    /// is also POSTed to `{audit_push}/AuditEvent` (see [`fhir::FhirSimBuilder::audit_push`]).
+    pub audit_push: Option<String>,
+}
+
 /// Start the selected simulators on one listener at `addr` with the named defects.
 /// A defect name must belong to one of the selected simulators.
 pub async fn start(
@@ -105,7 +114,17 @@ pub async fn start(
     addr: &str,
     defect_names: &[impl AsRef<str>],
 ) -> Result<SimHandle, SimError> {
-    let (router, mounts) = routes(selection, defect_names)?;
+    start_with(selection, addr, defect_names, &StartOptions::default()).await
+}
+
+/// [`start`] with [`StartOptions`].
+pub async fn start_with(
+    selection: Selection,
+    addr: &str,
+    defect_names: &[impl AsRef<str>],
+    options: &StartOptions,
+) -> Result<SimHandle, SimError> {
+    let (router, mounts) = routes_with(selection, defect_names, options)?;
     server::serve(addr, router, &mounts).await
 }
 
@@ -117,6 +136,15 @@ pub type Mounts = Vec<(&'static str, &'static str)>;
 pub fn routes(
     selection: Selection,
     defect_names: &[impl AsRef<str>],
+) -> Result<(axum::Router, Mounts), SimError> {
+    routes_with(selection, defect_names, &StartOptions::default())
+}
+
+/// [`routes`] with [`StartOptions`].
+pub fn routes_with(
+    selection: Selection,
+    defect_names: &[impl AsRef<str>],
+    options: &StartOptions,
 ) -> Result<(axum::Router, Mounts), SimError> {
     // Each simulator contributes its routes (under its own path) and endpoints; the XDS
     // simulator slots in here the same way, on the same listener.
@@ -146,12 +174,13 @@ pub fn routes(
     let mut router = axum::Router::new();
     let mut mounts = Vec::new();
     if matches!(selection, Selection::Fhir | Selection::All) {
-        router = router.merge(
-            fhir::FhirSim::builder()
-                .defects(&fhir_defects)
-                .seed_fixtures(true)
-                .router(),
-        );
+        let mut fhir = fhir::FhirSim::builder()
+            .defects(&fhir_defects)
+            .seed_fixtures(true);
+        if let Some(url) = &options.audit_push {
+            fhir = fhir.audit_push(url.clone());
+        }
+        router = router.merge(fhir.router());
         mounts.push((fhir::TARGET, fhir::MOUNT));
     }
     if matches!(selection, Selection::Xds | Selection::All) {

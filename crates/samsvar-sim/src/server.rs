@@ -191,7 +191,7 @@ async fn accept_loop(
         tokio::select! {
             _ = &mut stop => break,
             accepted = listener.accept() => {
-                let Ok((stream, _peer)) = accepted else {
+                let Ok((stream, peer)) = accepted else {
                     // Transient accept errors (e.g. too many open files): back off briefly.
                     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
                     continue;
@@ -200,14 +200,14 @@ async fn accept_loop(
                 let router = router.clone();
                 match tls.clone() {
                     None => {
-                        connections.spawn(serve_connection(stream, router));
+                        connections.spawn(serve_connection(stream, router, peer));
                     }
                     Some(acceptor) => {
                         connections.spawn(async move {
                             // A failed handshake (unknown client certificate, TLS < 1.2)
                             // just ends this connection.
                             if let Ok(stream) = acceptor.accept(stream).await {
-                                serve_connection(stream, router).await;
+                                serve_connection(stream, router, peer).await;
                             }
                         });
                     }
@@ -218,15 +218,19 @@ async fn accept_loop(
     }
 }
 
-async fn serve_connection<S>(stream: S, router: Router)
+async fn serve_connection<S>(stream: S, router: Router, peer: SocketAddr)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
         let router = router.clone();
         async move {
+            let mut req = req.map(Body::new);
+            // The peer address, for handlers that record who called (the FHIR audit trail).
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
             let response = router
-                .oneshot(req.map(Body::new))
+                .oneshot(req)
                 .await
                 .unwrap_or_else(|never| match never {});
             if response.extensions().get::<ResetConnection>().is_some() {

@@ -37,6 +37,12 @@ fn every_defect_has_a_test() {
             Defect::TransactionReordered => "transaction_reordered_reverses_the_response",
             Defect::ExactIgnored => "exact_ignored_matches_prefixes",
             Defect::DocumentAltered => "document_altered_changes_the_bytes_not_the_content",
+            // In audit_sim.rs: these act on the BALP audit trail.
+            Defect::AuditNone => "audit_none_records_nothing",
+            Defect::AuditAgentRolesSwapped => "audit_agent_roles_swapped_exchanges_the_dcm_codes",
+            Defect::AuditNoPatient => "audit_no_patient_drops_the_patient_entity",
+            Defect::AuditDelayed => "audit_delayed_holds_events_back",
+            Defect::AuditSearchIgnoresParams => "audit_search_ignores_params_returns_everything",
         };
         assert!(test.replace('_', "-").starts_with(d.name()), "{d} → {test}");
     }

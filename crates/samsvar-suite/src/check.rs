@@ -117,6 +117,7 @@ fn step_templates(step: &Step) -> Vec<&Template> {
             AssertionKind::ConformsTo { template, .. } => out.push(template),
             _ => {}
         }
+        out.extend(&a.description);
     }
     out
 }
@@ -159,7 +160,9 @@ pub fn outside_variables(test: &Test, sources: &SourceMap) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for step in &test.steps {
         for (name, _) in step_uses(step, sources) {
-            if !own.contains(name.as_str()) && !out.contains(&name) {
+            // Run values (`$uuid`, `$run_id`) come from the runner, never from a test.
+            let run_value = crate::model::RUN_VALUES.contains(&name.as_str());
+            if !run_value && !own.contains(name.as_str()) && !out.contains(&name) {
                 out.push(name);
             }
         }

@@ -81,6 +81,7 @@ impl Lower<'_> {
                     Some("xds-registry") => TargetKind::XdsRegistry,
                     Some("xds-repository") => TargetKind::XdsRepository,
                     Some("http") => TargetKind::Http,
+                    Some("audit-repository") => TargetKind::AuditRepository,
                     _ => TargetKind::Fhir,
                 };
                 let decl = TargetDecl {
@@ -252,6 +253,35 @@ impl Lower<'_> {
             action,
             captures,
             assertions,
+            retry: node.get("retry").and_then(|e| self.retry(e)),
+        })
+    }
+
+    /// `retry:`. The schema checks the keys and each number's range; what it cannot say
+    /// is that the interval must fit in the timeout.
+    fn retry(&mut self, e: &Entry) -> Option<Retry> {
+        let timeout_ms = e.value.get("timeout_ms")?.value.as_u64()?;
+        let interval = e.value.get("interval_ms");
+        let interval_ms = match interval {
+            Some(i) => i.value.as_u64()?,
+            None => Retry::DEFAULT_INTERVAL_MS.min(timeout_ms),
+        };
+        if interval_ms > timeout_ms {
+            let span = interval.map_or(e.key_span, |i| i.value.span);
+            self.diags.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    span,
+                    format!("`interval_ms` ({interval_ms}) is longer than `timeout_ms` ({timeout_ms}): there would be no second attempt"),
+                )
+                .with_hint("make `interval_ms` at most `timeout_ms`"),
+            );
+            return None;
+        }
+        Some(Retry {
+            timeout_ms,
+            interval_ms,
+            span: e.key_span,
         })
     }
 
@@ -579,7 +609,7 @@ impl Lower<'_> {
 }
 
 /// Keys next to an assertion's check that qualify it rather than check something.
-pub(crate) const ASSERTION_MARKS: &[&str] = &["level", "verifies"];
+pub(crate) const ASSERTION_MARKS: &[&str] = &["level", "verifies", "description"];
 
 /// `level: shall | should | may` (the schema refuses anything else).
 fn level(e: &Entry) -> Option<Spanned<Level>> {

@@ -152,6 +152,10 @@ pub enum TargetKind {
     XdsRepository,
     /// Any HTTP endpoint.
     Http,
+    /// An IHE ATNA Audit Record Repository that samsvar itself serves during the run: the
+    /// system under test pushes its audit records to it (docs/balp.md), and the suite's
+    /// steps search what arrived (`GET {{target}}/AuditEvent?…`).
+    AuditRepository,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -236,6 +240,31 @@ pub struct Step {
     pub action: Action,
     pub captures: Vec<Capture>,
     pub assertions: Vec<Assertion>,
+    /// Repeat the request until its assertions pass (`retry:`); HTTP steps only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry: Option<Retry>,
+}
+
+/// `retry: { timeout_ms, interval_ms }`: send the step's request again, `interval_ms`
+/// after a failed attempt, until every assertion passes; no attempt starts later than
+/// `timeout_ms` after the first. For what a system under test does "as soon as
+/// possible" after answering, e.g. an audit record reaching its repository.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Retry {
+    pub timeout_ms: u64,
+    pub interval_ms: u64,
+    /// The `retry` key.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+impl Retry {
+    /// `interval_ms` when the suite does not say.
+    pub const DEFAULT_INTERVAL_MS: u64 = 500;
+    /// The shortest interval: anything less hammers the system under test.
+    pub const MIN_INTERVAL_MS: u64 = 50;
+    /// The longest wait a step may ask for (10 minutes).
+    pub const MAX_TIMEOUT_MS: u64 = 600_000;
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -375,6 +404,10 @@ pub struct Assertion {
     pub level: Option<Spanned<Level>>,
     /// Requirement ids of the sentence this assertion checks (`verifies:` next to it).
     pub verifies: Vec<Spanned<String>>,
+    /// What the assertion checks, in the suite author's words (`description:` next to
+    /// it); rendered with the step's scope, it replaces the generated description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<Template>,
 }
 
 impl Assertion {

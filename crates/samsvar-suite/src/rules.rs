@@ -119,6 +119,11 @@ pub const RULES: &[LintRule] = &[
         "a capture that cannot apply to its step",
     ),
     lint(
+        "retry-misfit",
+        E,
+        "`retry:` on an `xds:` or `tls:` step (only `request:` steps repeat)",
+    ),
+    lint(
         "unknown-xds-transaction",
         E,
         "an `xds:` step naming a transaction samsvar does not implement",

@@ -4,6 +4,7 @@
 //! `docs/suite.schema.json` so editors complete and check suites. A test fails when the
 //! committed file drifts from [`suite_schema`].
 
+use crate::model::Retry;
 use serde_json::{Value, json};
 
 /// The `$id` of the schema.
@@ -114,7 +115,7 @@ pub fn suite_schema() -> Value {
                 "additionalProperties": false,
                 "required": ["kind"],
                 "properties": {
-                    "kind": { "enum": ["fhir", "xds-registry", "xds-repository", "http"] },
+                    "kind": { "enum": ["fhir", "xds-registry", "xds-repository", "http", "audit-repository"] },
                     "description": { "type": "string" }
                 }
             },
@@ -234,6 +235,26 @@ pub fn suite_schema() -> Value {
                     "assert": {
                         "type": "array",
                         "items": { "$ref": "#/$defs/assertion" }
+                    },
+                    "retry": { "$ref": "#/$defs/retry" }
+                }
+            },
+            "retry": {
+                "description": "Send the request again, `interval_ms` after an attempt whose assertions did not all pass (or that got no response), until they do; no attempt starts later than `timeout_ms` after the first. The step's record is its last attempt. `request` steps only.",
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["timeout_ms"],
+                "properties": {
+                    "timeout_ms": {
+                        "description": "How long after the first attempt another may start.",
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": Retry::MAX_TIMEOUT_MS
+                    },
+                    "interval_ms": {
+                        "description": "The wait between attempts (default 500, or `timeout_ms` when shorter); at most `timeout_ms`.",
+                        "type": "integer",
+                        "minimum": Retry::MIN_INTERVAL_MS
                     }
                 }
             },
@@ -322,14 +343,19 @@ pub fn suite_schema() -> Value {
                 "enum": ["shall", "should", "may"]
             },
             "assertion": {
-                "description": "One check on the response; each list item holds exactly one, optionally with its `level` and `verifies`.",
+                "description": "One check on the response; each list item holds exactly one, optionally with its `level`, `verifies` and `description`.",
                 "type": "object",
                 "minProperties": 1,
-                "maxProperties": 3,
+                "maxProperties": 4,
                 "additionalProperties": false,
                 "properties": {
                     "level": { "$ref": "#/$defs/level" },
                     "verifies": { "$ref": "#/$defs/requirementIds" },
+                    "description": {
+                        "description": "What the assertion checks, in words (`{{name}}` variables allowed); shown instead of the generated description.",
+                        "type": "string",
+                        "minLength": 1
+                    },
                     "status": {
                         "description": "The status code, or a list of accepted codes.",
                         "if": { "type": "array" },
@@ -438,16 +464,32 @@ fn value_checks() -> serde_json::Map<String, Value> {
     checks
 }
 
-/// An assertion holds exactly one check: one key, plus its `level` and `verifies` when
-/// present (so too many keys is reported as "exactly one check").
+/// An assertion holds exactly one check: one key, plus its marks (`level`, `verifies`,
+/// `description`) when present (so too many keys is reported as "exactly one check").
+/// JSON Schema cannot count keys by name, so there is one case per set of marks present.
 fn one_check_per_assertion(schema: &mut Value) {
-    schema["$defs"]["assertion"]["allOf"] = json!([{
-        "if": { "required": ["level", "verifies"] },
-        "then": { "maxProperties": 3 },
-        "else": {
-            "if": { "anyOf": [{ "required": ["level"] }, { "required": ["verifies"] }] },
-            "then": { "maxProperties": 2 },
-            "else": { "maxProperties": 1 }
-        }
-    }]);
+    let marks = crate::lower::ASSERTION_MARKS;
+    let cases: Vec<Value> = (0u32..1 << marks.len())
+        .map(|set| {
+            let (present, absent): (Vec<&str>, Vec<&str>) =
+                marks
+                    .iter()
+                    .enumerate()
+                    .fold((vec![], vec![]), |(mut p, mut a), (i, m)| {
+                        if set & (1 << i) != 0 {
+                            p.push(*m);
+                        } else {
+                            a.push(*m);
+                        }
+                        (p, a)
+                    });
+            let mut when = json!({ "required": present });
+            if !absent.is_empty() {
+                let any: Vec<Value> = absent.iter().map(|m| json!({ "required": [m] })).collect();
+                when["not"] = json!({ "anyOf": any });
+            }
+            json!({ "if": when, "then": { "maxProperties": present.len() + 1 } })
+        })
+        .collect();
+    schema["$defs"]["assertion"]["allOf"] = Value::Array(cases);
 }

@@ -1,6 +1,7 @@
 //! Assertions and captures must fit their step: an `xds` check on an HTTP request, a
 //! status check on a TLS probe or a FHIRPath capture from an XDS reply can never succeed,
-//! so they are reported when the suite is checked instead of erroring at run time.
+//! so they are reported when the suite is checked instead of erroring at run time. So is
+//! `retry:` on a step that is not an HTTP request.
 
 use crate::model::*;
 use samsvar_diagnostics::Diagnostic;
@@ -21,6 +22,20 @@ pub(crate) fn check(suite: &Suite, diags: &mut Vec<Diagnostic>) {
                     "this TLS probe checks nothing: it passes whatever the server does",
                 )
                 .with_hint("add `assert: [{ tls: refused }]`"),
+            );
+        }
+        if let Some(retry) = &step.retry
+            && !matches!(step.action, Action::Http(_))
+        {
+            // Only HTTP requests repeat: an ITI-41 sent again registers its documents
+            // twice, and a TLS handshake's answer does not arrive later.
+            diags.push(
+                Diagnostic::error(
+                    "retry-misfit",
+                    retry.span,
+                    format!("`retry` cannot apply to {}", describe(&step.action)),
+                )
+                .with_hint("`retry` repeats `request:` steps only; poll with a `request:` step (e.g. a FHIR search) instead"),
             );
         }
         for a in &step.assertions {

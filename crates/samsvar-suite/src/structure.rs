@@ -169,6 +169,7 @@ fn def_label(def: Option<&str>) -> &'static str {
         Some("request") => " in request",
         Some("capture") => " in capture",
         Some("assertion") => " in assertion",
+        Some("retry") => " in `retry`",
         None => " at the top level",
         _ => "",
     }
@@ -402,7 +403,7 @@ fn describe(
                 ),
                 Some("assertion") => (
                     format!("an assertion holds exactly one check; found {found}"),
-                    "write each check as its own list item under `assert:`; only `level` and `verifies` may stand next to it",
+                    "write each check as its own list item under `assert:`; only `level`, `verifies` and `description` may stand next to it",
                 ),
                 Some("capture") => (
                     format!("a capture takes its value from exactly one source; found {found}"),
@@ -442,7 +443,9 @@ fn describe(
 
 /// Keys of a step: found inside one of its parts, they were most likely indented one
 /// level too deep.
-const STEP_KEYS: &[&str] = &["name", "request", "xds", "tls", "capture", "assert"];
+const STEP_KEYS: &[&str] = &[
+    "name", "request", "xds", "tls", "capture", "assert", "retry",
+];
 
 /// When `key` is a step key written inside the step part at `ptr` (`capture`,
 /// `request`, …), a hint naming the likely indentation mistake.

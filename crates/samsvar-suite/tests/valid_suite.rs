@@ -318,3 +318,61 @@ fn declared_packages_are_pinned_specs_or_resolved_paths() {
     };
     assert_eq!(local.install_spec(), "suites/x/pkg/acme.tgz");
 }
+
+/// `description:` stands next to a check like `level` and `verifies`; it is a template,
+/// and its variables are checked (and make tests need each other) like any other.
+#[test]
+fn assertion_descriptions_are_templates() {
+    let text = r#"
+suite: { id: described, version: "1", title: described, verifies: [REQ-1] }
+targets: { fhir: { kind: fhir } }
+tests:
+  - id: create
+    steps:
+      - request: { method: POST, url: "{{fhir}}/Patient", json: { resourceType: Patient } }
+        capture:
+          pid: { fhirpath: id }
+  - id: audit
+    steps:
+      - request: GET {{fhir}}/AuditEvent
+        assert:
+          - fhirpath: "entry.resource.where(action = 'R').exists()"
+            level: should
+            verifies: [REQ-2]
+            description: "an audit record for the read of Patient/{{pid}}"
+          - status: 200
+"#;
+    let checked = samsvar_suite::check_source(Path::new("described.yaml"), text.to_string());
+    assert!(!checked.has_errors(), "{:#?}", checked.diagnostics);
+    let suite = checked.suite.unwrap();
+    let audit = &suite.root.tests()[1];
+    assert_eq!(audit.needs.len(), 1, "`{{{{pid}}}}` is create's capture");
+    assert_eq!(audit.needs[0].value, "create");
+    let [described, plain] = audit.steps[0].assertions.as_slice() else {
+        panic!("two assertions")
+    };
+    assert!(matches!(described.kind, AssertionKind::FhirPathTrue(_)));
+    assert_eq!(
+        described.level.as_ref().map(|l| l.value),
+        Some(Level::Should)
+    );
+    let parts = &described.description.as_ref().unwrap().parts;
+    assert_eq!(
+        parts[0],
+        TemplatePart::Literal("an audit record for the read of Patient/".into())
+    );
+    assert!(matches!(&parts[1], TemplatePart::Var { name, .. } if name == "pid"));
+    assert!(plain.description.is_none());
+
+    // A variable nobody defines is reported like anywhere else.
+    let undefined = text.replace("Patient/{{pid}}", "Patient/{{nobody}}");
+    let checked = samsvar_suite::check_source(Path::new("described.yaml"), undefined);
+    assert!(
+        checked
+            .diagnostics
+            .iter()
+            .any(|d| d.rule == "undefined-variable"),
+        "{:#?}",
+        checked.diagnostics
+    );
+}

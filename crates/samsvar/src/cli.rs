@@ -43,12 +43,22 @@ pub struct RunArgs {
     /// Suite folders or suite files.
     #[arg(required = true)]
     pub suites: Vec<PathBuf>,
-    /// `NAME=URL` binds a target; a bare `URL` binds the only target; `sim` starts the built-in simulators.
+    /// `NAME=URL` binds a target; a bare `URL` binds the only target; `sim` starts the built-in
+    /// simulators for every target not bound otherwise; `NAME=sim` binds that target to them.
     #[arg(long = "target")]
     pub targets: Vec<String>,
     /// Switch on a documented simulator misbehaviour (with `--target sim`).
     #[arg(long = "sim-defect")]
     pub sim_defects: Vec<String>,
+    /// Where the Audit Record Repository samsvar serves for unbound `audit-repository`
+    /// targets listens (`HOST:PORT`; the default takes a free loopback port). Point the
+    /// system's audit feed there (docs/balp.md).
+    #[arg(
+        long = "audit-repository",
+        value_name = "HOST:PORT",
+        default_value = "127.0.0.1:0"
+    )]
+    pub audit_repository: String,
     /// Run only these tests (repeatable): `TEST`, `SUITE/TEST` or a group id, with globs
     /// (`read-*`). The tests they need run too. The record says the run is partial, and no
     /// declaration of conformity is made from it.
@@ -141,6 +151,10 @@ pub struct ServeArgs {
     /// Switch on a documented misbehaviour.
     #[arg(long = "defect", value_name = "NAME", long_help = samsvar_sim::defects_help())]
     pub defects: Vec<String>,
+    /// Also POST every AuditEvent the FHIR simulator records to URL/AuditEvent (an audit
+    /// record repository's FHIR base).
+    #[arg(long, value_name = "URL")]
+    pub audit_push: Option<String>,
     /// Demand OAuth2 access tokens (SMART Backend Services): an authorization server answers at
     /// /auth/token, with discovery at {base}/.well-known/smart-configuration.
     #[arg(long)]

@@ -1,4 +1,4 @@
-//! The EHDS suites (testsuites/ips, mhd, pdqm) against the built-in simulator, seeded from
+//! The EHDS suites (testsuites/ips, mhd, pdqm, balp) against the built-in simulator, seeded from
 //! fixtures/: every test passes, and each documented defect fails the named test, for the
 //! reason the defect gives (the failed assertion), while the tests it does not touch pass.
 //!
@@ -51,12 +51,16 @@ fn outcomes(run: &Run) -> BTreeMap<String, (String, String)> {
 }
 
 fn assert_all_pass(suite: &str) {
-    let run = run(suite, &[]);
+    assert_all_pass_with(suite, &[]);
+}
+
+fn assert_all_pass_with(suite: &str, extra: &[&str]) -> Run {
+    let run = run_with(suite, &[], extra);
     let outcomes = outcomes(&run);
     let failing: Vec<_> = outcomes.iter().filter(|(_, (o, _))| o != "pass").collect();
     assert!(
         failing.is_empty() && run.code == 0,
-        "{suite} against the seeded simulator: {failing:?}\n{}",
+        "{suite} {extra:?} against the seeded simulator: {failing:?}\n{}",
         run.all()
     );
     assert!(
@@ -64,6 +68,7 @@ fn assert_all_pass(suite: &str) {
         "{suite}: only {} tests ran",
         outcomes.len()
     );
+    run
 }
 
 /// With `defect` on, `test` fails and its record names `reason`; every other test keeps
@@ -82,7 +87,20 @@ fn assert_defect_judged(
     reason: &str,
     also: &[&str],
 ) {
-    let run = run(suite, &[defect]);
+    assert_defect_judged_with(suite, &[], defect, test, expected, reason, also);
+}
+
+/// As [`assert_defect_judged`], with more `samsvar run` arguments.
+fn assert_defect_judged_with(
+    suite: &str,
+    extra: &[&str],
+    defect: &str,
+    test: &str,
+    expected: &str,
+    reason: &str,
+    also: &[&str],
+) {
+    let run = run_with(suite, &[defect], extra);
     let outcomes = outcomes(&run);
     let (outcome, detail) = outcomes
         .get(test)
@@ -251,4 +269,119 @@ fn pdqm_catches_a_searchset_without_total() {
         assert_eq!(outcome, "fail", "{test}\n{}", run.all());
         assert!(detail.contains("total"), "{test}: {detail}");
     }
+}
+
+// --- the logging component: testsuites/balp (BALP AuditEvents) --------------------------
+//
+// `--target sim` leaves the suite's `audit-repository` target unbound, so samsvar serves an
+// Audit Record Repository and the simulator pushes its trail there (push mode);
+// `--target audit=sim` searches the simulator's own trail instead (search mode).
+
+const SEARCH_MODE: &[&str] = &["--target", "audit=sim"];
+
+/// Every `*-recorded` test of testsuites/balp: a defect that loses or spoils all events
+/// fails each of them.
+const BALP_RECORDED: &[&str] = &[
+    "create-recorded",
+    "read-recorded",
+    "vread-recorded",
+    "search-recorded",
+    "update-recorded",
+    "delete-recorded",
+];
+
+#[test]
+fn balp_passes_against_the_simulator_pushing_to_samsvar() {
+    let run = assert_all_pass_with("testsuites/balp", &[]);
+    assert!(
+        run.stderr
+            .contains("audit record repository: samsvar serves `audit` at http://127.0.0.1:"),
+        "{}",
+        run.all()
+    );
+}
+
+#[test]
+fn balp_passes_against_the_simulator_searched_for_its_own_trail() {
+    assert_all_pass_with("testsuites/balp", SEARCH_MODE);
+}
+
+#[test]
+fn balp_catches_a_system_that_records_no_audit_event() {
+    for mode in [&[][..], SEARCH_MODE] {
+        assert_defect_judged_with(
+            "testsuites/balp",
+            mode,
+            "audit-none",
+            "read-recorded",
+            "fail",
+            "entry.resource.where(action = 'R' and subtype.where(code = 'read')",
+            BALP_RECORDED,
+        );
+    }
+}
+
+#[test]
+fn balp_catches_client_and_server_agent_roles_swapped() {
+    assert_defect_caught(
+        "testsuites/balp",
+        "audit-agent-roles-swapped",
+        "read-recorded",
+        "startsWith(%client_identity)).exists()).type.coding.where(system = 'http://dicom.nema.org/resources/ontology/DCM' and code = '110152')",
+        BALP_RECORDED,
+    );
+}
+
+#[test]
+fn balp_catches_events_without_the_patient_entity() {
+    let run = run("testsuites/balp", &["audit-no-patient"]);
+    let outcomes = outcomes(&run);
+    // A read names the patient as its data (entity.what), so it is found, and the
+    // missing patient entity (type 1, role 1) is what fails.
+    let (outcome, detail) = &outcomes["read-recorded"];
+    assert_eq!(outcome, "fail", "{}", run.all());
+    assert!(
+        detail.contains("type.code = '1' and role.code = '1'"),
+        "{detail}"
+    );
+    // A search's event has no data entity: without the patient, nothing finds it.
+    let (outcome, detail) = &outcomes["search-recorded"];
+    assert_eq!(outcome, "fail", "{}", run.all());
+    assert!(
+        detail.contains("entity.where(role.code = '24')"),
+        "{detail}"
+    );
+    assert_eq!(outcomes["other-patient-not-returned"].0, "pass");
+}
+
+#[test]
+fn balp_catches_events_that_arrive_after_the_wait() {
+    let run = run("testsuites/balp", &["audit-delayed"]);
+    let outcomes = outcomes(&run);
+    for test in BALP_RECORDED {
+        let (outcome, detail) = &outcomes[*test];
+        assert_eq!(outcome, "fail", "{test}\n{}", run.all());
+        // The search was sent again and again until the wait was over.
+        let record: Value = serde_json::from_str(detail).unwrap();
+        let attempts = record["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find_map(|s| s["retry"]["attempts"].as_u64())
+            .unwrap_or(0);
+        assert!(attempts > 10, "{test}: {attempts} attempts\n{detail}");
+    }
+}
+
+#[test]
+fn balp_catches_an_audit_search_that_ignores_its_parameters() {
+    assert_defect_judged_with(
+        "testsuites/balp",
+        SEARCH_MODE,
+        "audit-search-ignores-params",
+        "other-patient-not-returned",
+        "fail",
+        "url.contains('patient=') implies",
+        &[],
+    );
 }

@@ -117,6 +117,7 @@ pub fn step(
         exchange,
         captures: vec![],
         assertions,
+        retry: None,
     }
 }
 

@@ -14,8 +14,8 @@ pub use view::{NotJson, ResponseView, parse_json};
 
 use crate::context::RunContext;
 use crate::vars::Scope;
-use samsvar_record::AssertionRecord;
-use samsvar_suite::model::{Assertion, AssertionKind, Template, ValueCheck};
+use samsvar_record::{AssertionRecord, Outcome};
+use samsvar_suite::model::{Assertion, AssertionKind, Template, TemplatePart, ValueCheck};
 
 /// Evaluates `assertion` against `view` and records expected vs actual, redacted.
 pub fn evaluate(
@@ -35,12 +35,46 @@ pub fn evaluate(
             )
         }
     };
+    // The author's words win over the generated description; when the check does not
+    // hold, the generated one (the expression, the codes) leads the message, so a
+    // failure still shows exactly what was evaluated.
+    let (description, v) = match &assertion.description {
+        Some(t) => {
+            let mut v = v;
+            if v.outcome != Outcome::Pass {
+                v.message = Some(match v.message.take() {
+                    Some(m) => format!("check: {description}; {m}"),
+                    None => format!("check: {description}"),
+                });
+            }
+            (authored(t, scope), v)
+        }
+        None => (description, v),
+    };
     let mut r = record(ctx, kind, &description, assertion.span, v);
     let level = assertion.level_in(None);
     r.outcome = level.outcome(r.outcome);
     r.level = level;
     r.verifies = assertion.verifies.iter().map(|v| v.value.clone()).collect();
     r
+}
+
+/// An assertion's `description:`, rendered. A variable out of scope (say, a capture that
+/// found nothing) stays as written, `{{name}}`: the text still says what was checked,
+/// and the verdict of the check itself is not affected.
+fn authored(t: &Template, scope: &Scope) -> String {
+    t.parts
+        .iter()
+        .map(|part| match part {
+            TemplatePart::Literal(s) => s.clone(),
+            TemplatePart::Var { name, .. } => scope
+                .render(&Template {
+                    parts: vec![part.clone()],
+                    span: t.span,
+                })
+                .unwrap_or_else(|_| format!("{{{{{name}}}}}")),
+        })
+        .collect()
 }
 
 /// An assertion record, every text redacted and bounded.
@@ -206,5 +240,33 @@ fn verdict(
         AssertionKind::Tls(_) => {
             Verdict::error(None, "`tls` assertions apply to TLS probe steps only")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use samsvar_diagnostics::Span;
+
+    #[test]
+    fn authored_descriptions_render_and_keep_what_is_out_of_scope() {
+        let var = |name: &str| TemplatePart::Var {
+            name: name.into(),
+            span: Span::default(),
+        };
+        let t = Template {
+            parts: vec![
+                TemplatePart::Literal("Patient/".into()),
+                var("pid"),
+                TemplatePart::Literal(" read by ".into()),
+                var("who"),
+            ],
+            span: Span::default(),
+        };
+        let mut scope = Scope::new();
+        scope.set("pid", "42");
+        assert_eq!(authored(&t, &scope), "Patient/42 read by {{who}}");
+        scope.set("who", "alice");
+        assert_eq!(authored(&t, &scope), "Patient/42 read by alice");
     }
 }

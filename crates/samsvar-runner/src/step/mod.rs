@@ -40,6 +40,22 @@ impl Running {
         self.record
     }
 
+    /// The same step, from its start, with nothing recorded yet: the next attempt of a
+    /// step with `retry:` (its duration still counts from the first).
+    pub fn again(&self) -> Running {
+        Running {
+            record: StepRecord {
+                outcome: Outcome::Pass,
+                error: None,
+                exchange: None,
+                captures: Vec::new(),
+                assertions: Vec::new(),
+                ..self.record.clone()
+            },
+            started: self.started,
+        }
+    }
+
     /// The step ends with the worst outcome of its assertions.
     pub fn checked(self, ctx: &RunContext<'_>) -> StepRecord {
         let outcome = worst(&self.record.assertions);
@@ -67,6 +83,7 @@ pub async fn run_step(
             exchange: None,
             captures: Vec::new(),
             assertions: Vec::new(),
+            retry: None,
         },
         started: Instant::now(),
     };

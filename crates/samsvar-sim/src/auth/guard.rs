@@ -42,7 +42,7 @@ fn outcome(
     resp
 }
 
-async fn guard(State(server): State<AuthServer>, req: Request<Body>, next: Next) -> Response {
+async fn guard(State(server): State<AuthServer>, mut req: Request<Body>, next: Next) -> Response {
     let path = req.uri().path().to_string();
     // Discovery is public, as SMART requires.
     if path.ends_with("/.well-known/smart-configuration") {
@@ -150,5 +150,10 @@ async fn guard(State(server): State<AuthServer>, req: Request<Body>, next: Next)
             None,
         );
     }
+    req.extensions_mut().insert(super::TokenClaims {
+        client_id: issued.client_id.clone(),
+        sub: issued.client_id.clone(),
+        jti: issued.jti.clone(),
+    });
     next.run(req).await
 }

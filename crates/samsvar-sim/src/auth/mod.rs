@@ -69,6 +69,18 @@ pub(crate) struct IssuedToken {
     pub expires_at: Instant,
     /// RFC 7638 thumbprint of the DPoP key the token is bound to.
     pub jkt: Option<String>,
+    /// The token's own id (tokens are opaque; this is what an introspection `jti` would be).
+    pub jti: String,
+}
+
+/// What the guard learnt from a valid access token, put into the request's extensions so
+/// the simulator behind it can say who called (the FHIR audit trail records it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenClaims {
+    pub client_id: String,
+    /// The client credentials grant acts for the client itself: `sub` is the client id.
+    pub sub: String,
+    pub jti: String,
 }
 
 /// Shared state of one authorization server.

@@ -128,6 +128,7 @@ pub(super) async fn token(
         scopes: granted.clone(),
         expires_at: Instant::now() + lifetime,
         jkt: jkt.clone(),
+        jti: fresh_nonce(),
     };
     if let Ok(mut state) = server.state.lock() {
         state.tokens.insert(access_token.clone(), issued);

@@ -17,16 +17,24 @@ const INTERACTIONS: &[&str] = &[
     "search-type",
 ];
 
+const AUDIT_INTERACTIONS: &[&str] = &["read", "search-type"];
+
 pub fn capability_statement(base: &str, defects: DefectSet, started: OffsetDateTime) -> Value {
     let fhir_version = if defects.has(Defect::WrongFhirVersion) {
         "3.0.2"
     } else {
         "4.0.1"
     };
-    let interactions: Vec<Value> = INTERACTIONS.iter().map(|c| json!({"code": c})).collect();
+    let codes = |list: &[&str]| -> Vec<Value> { list.iter().map(|c| json!({"code": c})).collect() };
     let resources: Vec<Value> = TYPES
         .iter()
         .map(|(resource_type, params)| {
+            // The audit trail is the simulator's own record: clients read and search it.
+            let interactions = if *resource_type == "AuditEvent" {
+                codes(AUDIT_INTERACTIONS)
+            } else {
+                codes(INTERACTIONS)
+            };
             let search_params: Vec<Value> = params
                 .iter()
                 .map(|p| json!({"name": p.name, "type": p.kind.fhir_code()}))

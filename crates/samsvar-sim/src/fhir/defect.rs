@@ -30,6 +30,11 @@ pub enum Defect {
     TransactionReordered,
     ExactIgnored,
     DocumentAltered,
+    AuditNone,
+    AuditAgentRolesSwapped,
+    AuditNoPatient,
+    AuditDelayed,
+    AuditSearchIgnoresParams,
 }
 
 impl Defect {
@@ -57,6 +62,11 @@ impl Defect {
         Defect::TransactionReordered,
         Defect::ExactIgnored,
         Defect::DocumentAltered,
+        Defect::AuditNone,
+        Defect::AuditAgentRolesSwapped,
+        Defect::AuditNoPatient,
+        Defect::AuditDelayed,
+        Defect::AuditSearchIgnoresParams,
     ];
 
     /// The stable kebab-case name used on the command line and in suites.
@@ -84,6 +94,11 @@ impl Defect {
             Defect::TransactionReordered => "transaction-reordered",
             Defect::ExactIgnored => "exact-ignored",
             Defect::DocumentAltered => "document-altered",
+            Defect::AuditNone => "audit-none",
+            Defect::AuditAgentRolesSwapped => "audit-agent-roles-swapped",
+            Defect::AuditNoPatient => "audit-no-patient",
+            Defect::AuditDelayed => "audit-delayed",
+            Defect::AuditSearchIgnoresParams => "audit-search-ignores-params",
         }
     }
 
@@ -137,6 +152,21 @@ impl Defect {
             }
             Defect::DocumentAltered => {
                 "a document retrieved from its Binary URL is re-encoded (compact JSON), so its bytes no longer match the size and hash it was provided with"
+            }
+            Defect::AuditNone => {
+                "records no AuditEvent for any access; AuditEvent search answers an empty Bundle"
+            }
+            Defect::AuditAgentRolesSwapped => {
+                "AuditEvents carry the client's and the server's agent type codes exchanged (Read: client DCM 110153, server 110152)"
+            }
+            Defect::AuditNoPatient => {
+                "AuditEvents leave out the patient entity (and so are Read/Query/… instead of PatientRead/PatientQuery/…)"
+            }
+            Defect::AuditDelayed => {
+                "AuditEvents are recorded (and pushed) only 60 s after the access, longer than a suite waits"
+            }
+            Defect::AuditSearchIgnoresParams => {
+                "AuditEvent search ignores every parameter and returns all recorded AuditEvents, while its self link lists them as applied"
             }
         }
     }

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 use super::MOUNT;
+use super::audit::Targets;
 use super::capability::capability_statement;
 use super::defect::Defect;
 use super::request::{
@@ -103,14 +104,15 @@ pub async fn create(
     let resource = resource_body(&headers, body, st.config.max_request_body, &rt).await?;
     let version = st.store.create(&rt, resource);
     let base = base_url(&headers, &uri, MOUNT);
-    Ok(resource_response(
+    let response = resource_response(
         StatusCode::CREATED,
         &version,
         &rt,
         &base,
         true,
         prefer_return(&headers),
-    ))
+    );
+    Ok(Targets::tag(response, &rt, true, &version))
 }
 
 pub async fn update(
@@ -173,14 +175,8 @@ pub async fn update(
                     "failed to echo the update",
                 )
             })?;
-        return Ok(resource_response(
-            StatusCode::OK,
-            &echo,
-            &rt,
-            "",
-            false,
-            ret,
-        ));
+        let response = resource_response(StatusCode::OK, &echo, &rt, "", false, ret);
+        return Ok(Targets::tag(response, &rt, false, &echo));
     }
     match st.store.update(&rt, &id, resource, mode) {
         Ok((version, created)) => {
@@ -190,9 +186,8 @@ pub async fn update(
             } else {
                 StatusCode::OK
             };
-            Ok(resource_response(
-                status, &version, &rt, &base, created, ret,
-            ))
+            let response = resource_response(status, &version, &rt, &base, created, ret);
+            Ok(Targets::tag(response, &rt, created, &version))
         }
         Err(WriteError::VersionConflict { current }) => Err(version_conflict(&rt, &id, current)),
     }
@@ -365,6 +360,10 @@ fn search(
     if !request.ignored.is_empty() && prefer_strict(headers) {
         return Err(unknown_params(rt, &request.ignored));
     }
+    // `audit-search-ignores-params` ignores the parameters but still lists them in the
+    // self link, as if it had applied them (the bug a client cannot see without checking).
+    let claimed = (rt == "AuditEvent" && st.has(Defect::AuditSearchIgnoresParams))
+        .then(|| std::mem::take(&mut request.filters));
     if st.has(Defect::SearchIgnoresParams) {
         request.filters.clear();
     }
@@ -373,6 +372,9 @@ fn search(
             .as_ref()
             .is_some_and(|r| request.matches(&r.json))
     });
+    if let Some(filters) = claimed {
+        request.filters = filters;
+    }
     if let Some((key, descending)) = request.sort {
         match key {
             SortKey::Id => matches.sort_by(|a, b| a.id.cmp(&b.id)),

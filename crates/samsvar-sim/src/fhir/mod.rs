@@ -14,6 +14,7 @@
 // OperationOutcome), built once per request, so boxing it would buy nothing.
 #![allow(clippy::result_large_err)]
 
+mod audit;
 mod capability;
 mod defect;
 mod handlers;
@@ -68,6 +69,13 @@ pub(crate) struct FhirConfig {
     pub offsite_origin: String,
     /// Load `fixtures/` into the store on the first request ([`seed`]).
     pub seed_fixtures: bool,
+    /// Also POST every AuditEvent to `{url}/AuditEvent` (ATNA Record Audit Event, RESTful).
+    pub audit_push: Option<String>,
+    /// How long the `audit-delayed` defect holds an AuditEvent back.
+    pub audit_delay: Duration,
+    /// Record a BALP AuditEvent for every access (off for the audit record repository,
+    /// whose own store is the trail of others).
+    pub audit_trail: bool,
 }
 
 /// The `slow` defect's wait before the status line: twice a client's usual 30 s
@@ -77,6 +85,9 @@ pub const SLOW_DELAY: Duration = Duration::from_secs(60);
 /// The `slow` defect's pause between body bytes: a patient client still waits minutes
 /// for a small resource.
 pub const SLOW_TRICKLE: Duration = Duration::from_millis(100);
+
+/// The `audit-delayed` defect's hold-back: longer than a suite waits for an audit record.
+pub const AUDIT_DELAY: Duration = Duration::from_secs(60);
 
 impl Default for FhirSimBuilder {
     fn default() -> Self {
@@ -89,6 +100,9 @@ impl Default for FhirSimBuilder {
                 max_request_body: 16 * 1024 * 1024,
                 offsite_origin: "http://offsite.invalid".to_string(),
                 seed_fixtures: false,
+                audit_push: None,
+                audit_delay: AUDIT_DELAY,
+                audit_trail: true,
             },
         }
     }
@@ -133,6 +147,26 @@ impl FhirSimBuilder {
         self
     }
 
+    /// Also send every recorded AuditEvent to the audit record repository at `url` (its FHIR
+    /// base): `POST {url}/AuditEvent`, in order, from a background task.
+    pub fn audit_push(mut self, url: impl Into<String>) -> Self {
+        self.config.audit_push = Some(url.into());
+        self
+    }
+
+    /// How long the `audit-delayed` defect holds AuditEvents back (default 60 s).
+    pub fn audit_delay(mut self, delay: Duration) -> Self {
+        self.config.audit_delay = delay;
+        self
+    }
+
+    /// Whether to record an AuditEvent for every access (default on). Off, the simulator
+    /// is a plain store of what clients send: the Audit Record Repository of [`crate::arr`].
+    pub fn audit_trail(mut self, on: bool) -> Self {
+        self.config.audit_trail = on;
+        self
+    }
+
     /// The active defects.
     pub fn active_defects(&self) -> DefectSet {
         DefectSet::new(&self.defects)
@@ -163,7 +197,17 @@ impl FhirSimBuilder {
             .route("/{type}/{id}/_history", get(handlers::history))
             .route("/{type}/{id}/_history/{vid}", get(handlers::vread))
             .fallback(handlers::no_route)
-            .method_not_allowed_fallback(handlers::method_not_allowed)
+            .method_not_allowed_fallback(handlers::method_not_allowed);
+        // Innermost: it sees the handlers' own answers, before any response defect.
+        let fhir = if self.config.audit_trail {
+            fhir.layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                audit::audit,
+            ))
+        } else {
+            fhir
+        };
+        let fhir = fhir
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),
                 operations::seed_on_first_request,

@@ -245,6 +245,7 @@ pub async fn transaction(
     }
     let base = base_url(&headers, &uri, MOUNT);
     let mut answers = Vec::with_capacity(plan.len());
+    let mut written = super::audit::Targets::default();
     for mut p in plan {
         rewrite_references(&mut p.resource, &ids, &base);
         let (version, created) = st
@@ -264,6 +265,11 @@ pub async fn transaction(
             ));
         }
         answers.push(json!({"response": response}));
+        written.0.push(super::audit::Target {
+            resource_type: p.resource_type.clone(),
+            created,
+            version,
+        });
     }
     if st.has(Defect::TransactionReordered) {
         answers.reverse();
@@ -275,10 +281,13 @@ pub async fn transaction(
         "type": response_type,
         "entry": answers,
     });
-    Ok(fhir_body(
+    let mut answer = fhir_body(
         StatusCode::OK,
         serde_json::to_vec(&reply).unwrap_or_default(),
-    ))
+    );
+    // Each entry is audited as the create or update it was (see `audit`).
+    answer.extensions_mut().insert(written);
+    Ok(answer)
 }
 
 fn plan_entry(n: usize, entry: &Value) -> Result<Planned, Response> {

@@ -245,6 +245,28 @@ const STRUCTURE_DEFINITION_LIKE: &[ParamDef] = &[
     p("status", Token, &["status"]),
 ];
 
+/// The simulator's own audit trail (BALP AuditEvents, see `audit`): the R4 AuditEvent
+/// parameters a BALP Audit Consumer uses, plus `entity-identifier` (not in R4) to find the
+/// events of one `X-Request-Id`.
+const AUDIT_EVENT: &[ParamDef] = &[
+    p("date", Date, &["recorded"]),
+    p("type", Token, &["type"]),
+    p("subtype", Token, &["subtype"]),
+    p("action", Token, &["action"]),
+    p("outcome", Token, &["outcome"]),
+    p("entity", Reference(None), &["entity.what"]),
+    p("patient", Reference(Some("Patient")), &["entity.what"]),
+    p("entity-type", Token, &["entity.type"]),
+    p("entity-role", Token, &["entity.role"]),
+    p("entity-identifier", Token, &["entity.what.identifier"]),
+    p("agent", Reference(None), &["agent.who"]),
+    p("agent-role", Token, &["agent.role"]),
+    p("address", Str, &["agent.network.address"]),
+    p("policy", Uri, &["agent.policy"]),
+    p("site", Token, &["source.site"]),
+    p("source", Reference(None), &["source.observer"]),
+];
+
 /// The per-type table, in CapabilityStatement order.
 pub const TYPES: &[(&str, &[ParamDef])] = &[
     ("Patient", PATIENT),
@@ -266,6 +288,7 @@ pub const TYPES: &[(&str, &[ParamDef])] = &[
     ("StructureDefinition", STRUCTURE_DEFINITION_LIKE),
     ("ValueSet", STRUCTURE_DEFINITION_LIKE),
     ("CodeSystem", STRUCTURE_DEFINITION_LIKE),
+    ("AuditEvent", AUDIT_EVENT),
 ];
 
 /// The type-specific parameters of `resource_type` (empty for types not in the table).

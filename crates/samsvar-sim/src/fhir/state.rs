@@ -16,6 +16,8 @@ pub struct FhirState {
     pub started: OffsetDateTime,
     /// Set once the fixtures are loaded (see `seed_fixtures`).
     pub seeded: std::sync::Once,
+    /// Where AuditEvents go besides the store (the push queue), see `audit`.
+    pub audit: super::audit::Recorder,
 }
 
 impl FhirState {
@@ -23,9 +25,10 @@ impl FhirState {
         Self {
             store: Store::new(),
             defects,
-            config,
             started: OffsetDateTime::now_utc(),
             seeded: std::sync::Once::new(),
+            audit: super::audit::Recorder::new(config.audit_push.clone()),
+            config,
         }
     }
 

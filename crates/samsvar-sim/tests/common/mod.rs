@@ -45,6 +45,24 @@ pub async fn create(client: &Client, base: &str, resource: &Value) -> Response {
         .expect("create request completes")
 }
 
+/// A `PUT` of `resource` to `url` as FHIR JSON, for the caller to add headers and send.
+pub fn put(client: &Client, url: &str, resource: &Value) -> reqwest::RequestBuilder {
+    client
+        .put(url)
+        .header("content-type", FHIR_JSON)
+        .body(resource.to_string())
+}
+
+/// The resources of a searchset Bundle's entries, in order.
+pub fn entries(bundle: &Value) -> Vec<Value> {
+    bundle["entry"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| e["resource"].clone())
+        .collect()
+}
+
 /// Create and return the server-assigned id.
 pub async fn create_id(client: &Client, base: &str, resource: &Value) -> String {
     let response = create(client, base, resource).await;

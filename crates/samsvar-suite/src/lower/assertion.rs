@@ -7,7 +7,8 @@ use super::*;
 impl Lower<'_> {
     pub(super) fn assertion(&mut self, node: &Node) -> Option<Assertion> {
         let entries = node.as_map()?;
-        // Besides its one check, an assertion may say its level and requirement ids.
+        // Besides its one check, an assertion may say its level, requirement ids and
+        // description.
         let checks: Vec<&Entry> = entries
             .iter()
             .filter(|e| !ASSERTION_MARKS.contains(&e.key.as_str()))
@@ -17,7 +18,7 @@ impl Lower<'_> {
                 self.diags.push(
                     Diagnostic::error("invalid-value", node.span, "this assertion has no check")
                         .with_hint(
-                            "`level` and `verifies` stand next to a check such as `status: 200`",
+                            "`level`, `verifies` and `description` stand next to a check such as `status: 200`",
                         ),
                 );
             }
@@ -103,6 +104,11 @@ impl Lower<'_> {
                 .get("verifies")
                 .map(|e| string_list(&e.value))
                 .unwrap_or_default(),
+            // Anything but a string is the schema's `invalid-value`.
+            description: node
+                .get("description")
+                .filter(|e| e.value.as_str().is_some())
+                .map(|e| self.template(&e.value)),
         })
     }
 

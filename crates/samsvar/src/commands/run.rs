@@ -56,7 +56,16 @@ async fn run_async(args: RunArgs) -> Result<Exit, UsageError> {
         samsvar_suite::select(&mut suites, &args.tests).map_err(|e| format!("error: {e}"))?;
 
     let mut bindings = Bindings::default();
-    let wants_sim = args.targets.iter().any(|t| t.trim() == "sim");
+    // `--target NAME=sim`: that one target on the simulators, whatever else is bound.
+    let sim_named: Vec<String> = args
+        .targets
+        .iter()
+        .filter_map(|t| t.trim().split_once('='))
+        .filter(|(_, v)| v.trim() == "sim")
+        .map(|(n, _)| n.trim().to_string())
+        .collect();
+    let bare_sim = args.targets.iter().any(|t| t.trim() == "sim");
+    let wants_sim = bare_sim || !sim_named.is_empty();
     if !args.sim_defects.is_empty() && !wants_sim {
         return Err("error: --sim-defect needs --target sim (defects switch on misbehaviours of the built-in simulator)".into());
     }
@@ -70,12 +79,26 @@ async fn run_async(args: RunArgs) -> Result<Exit, UsageError> {
             bindings.security.insert(name.clone(), security);
         }
     }
-    for t in args.targets.iter().filter(|t| t.trim() != "sim") {
+    for t in args.targets.iter().filter(|t| {
+        let t = t.trim();
+        t != "sim" && t.split_once('=').is_none_or(|(_, v)| v.trim() != "sim")
+    }) {
         bind_flag(&mut bindings, &suites, t)?;
     }
-    // Kept alive until the run ends; dropping it stops the simulators.
+    // Both kept alive until the run ends; dropping them stops the servers. The repository
+    // starts first, so that the simulated system can push its audit trail to it.
+    let arr =
+        start_audit_repository(&mut bindings, &suites, &sim_named, &args.audit_repository).await?;
+    let audit_push = arr
+        .as_ref()
+        .and_then(|h| h.endpoint(samsvar_sim::arr::TARGET))
+        .map(str::to_string);
     let _sim = if wants_sim {
-        Some(start_simulators(&mut bindings, &suites, &args.sim_defects).await?)
+        let scope = SimScope {
+            unbound: bare_sim,
+            named: &sim_named,
+        };
+        Some(start_simulators(&mut bindings, &suites, &args.sim_defects, scope, audit_push).await?)
     } else {
         None
     };
@@ -279,25 +302,86 @@ fn needed_targets(suites: &[Loaded]) -> Vec<String> {
     out
 }
 
-/// Starts the built-in simulators on an ephemeral loopback port and binds every target
-/// the suites need (by name, else by kind) to one of them.
+/// Which targets `--target sim` / `--target NAME=sim` put on the simulators.
+struct SimScope<'a> {
+    /// Every target still unbound (a bare `--target sim`).
+    unbound: bool,
+    /// These, even an `audit-repository` target samsvar would otherwise serve itself.
+    named: &'a [String],
+}
+
+/// Serves an Audit Record Repository for the run when a suite has an `audit-repository`
+/// target that nothing else binds: the system under test pushes its audit records there
+/// and the suite searches what arrived (docs/balp.md).
+async fn start_audit_repository(
+    bindings: &mut Bindings,
+    suites: &[Loaded],
+    sim_named: &[String],
+    listen: &str,
+) -> Result<Option<samsvar_sim::SimHandle>, UsageError> {
+    let mut wanted: Vec<&str> = Vec::new();
+    for s in suites {
+        for (name, decl) in &s.suite.targets {
+            let free = !bindings.targets.contains_key(name) && !sim_named.contains(name);
+            if decl.kind == TargetKind::AuditRepository && free && !wanted.contains(&name.as_str())
+            {
+                wanted.push(name);
+            }
+        }
+    }
+    if wanted.is_empty() {
+        return Ok(None);
+    }
+    let handle = samsvar_sim::arr::start(listen).await.map_err(|e| {
+        format!("error: failed to start the audit record repository on {listen}: {e}")
+    })?;
+    let Some(url) = handle
+        .endpoint(samsvar_sim::arr::TARGET)
+        .map(str::to_string)
+    else {
+        return Err("error: the audit record repository started without its endpoint".into());
+    };
+    for name in wanted {
+        bind(bindings, name, &url, false);
+        eprintln!(
+            "audit record repository: samsvar serves `{name}` at {url} for this run; point the system's audit feed there (POST {url}/AuditEvent, or a batch Bundle to {url})"
+        );
+    }
+    Ok(Some(handle))
+}
+
+/// Starts the built-in simulators on an ephemeral loopback port and binds the targets of
+/// `scope` (by name, else by kind) to one of them. With `audit_push`, the FHIR simulator
+/// sends every AuditEvent it records to that repository.
 async fn start_simulators(
     bindings: &mut Bindings,
     suites: &[Loaded],
     defects: &[String],
+    scope: SimScope<'_>,
+    audit_push: Option<String>,
 ) -> Result<samsvar_sim::SimHandle, UsageError> {
-    let handle = samsvar_sim::start(samsvar_sim::Selection::All, "127.0.0.1:0", defects)
-        .await
-        .map_err(|e| format!("error: failed to start the built-in simulator: {e}"))?;
+    let options = samsvar_sim::StartOptions { audit_push };
+    let handle = samsvar_sim::start_with(
+        samsvar_sim::Selection::All,
+        "127.0.0.1:0",
+        defects,
+        &options,
+    )
+    .await
+    .map_err(|e| format!("error: failed to start the built-in simulator: {e}"))?;
     for s in suites {
         for (name, decl) in &s.suite.targets {
-            if bindings.targets.contains_key(name) {
+            let named = scope.named.contains(name);
+            if bindings.targets.contains_key(name) || !(scope.unbound || named) {
                 continue;
             }
             let by_kind = match decl.kind {
                 TargetKind::Fhir | TargetKind::Http => "fhir",
                 TargetKind::XdsRegistry => "xds-registry",
                 TargetKind::XdsRepository => "xds-repository",
+                // `NAME=sim`: the simulated FHIR server keeps its own audit trail and
+                // answers `AuditEvent` searches, so it is the repository searched.
+                TargetKind::AuditRepository => "fhir",
             };
             let endpoint = handle
                 .endpoints()
@@ -354,6 +438,7 @@ fn kind_name(kind: TargetKind) -> &'static str {
         TargetKind::XdsRegistry => "xds-registry",
         TargetKind::XdsRepository => "xds-repository",
         TargetKind::Http => "http",
+        TargetKind::AuditRepository => "audit-repository",
     }
 }
 

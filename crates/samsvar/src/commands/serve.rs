@@ -25,7 +25,7 @@ async fn run(selection: Selection, args: ServeArgs) -> anyhow::Result<Exit> {
     let started = if args.require_auth || args.tls_dir.is_some() {
         start_secured(selection, &args).await
     } else {
-        samsvar_sim::start(selection, &args.addr, &args.defects)
+        samsvar_sim::start_with(selection, &args.addr, &args.defects, &start_options(&args))
             .await
             .map_err(|e| e.to_string())
     };
@@ -60,6 +60,12 @@ async fn run(selection: Selection, args: ServeArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
+fn start_options(args: &ServeArgs) -> samsvar_sim::StartOptions {
+    samsvar_sim::StartOptions {
+        audit_push: args.audit_push.clone(),
+    }
+}
+
 /// The simulators behind an authorization server and/or HTTPS.
 async fn start_secured(
     selection: Selection,
@@ -69,7 +75,8 @@ async fn start_secured(
         AuthServer, AuthSettings, RegisteredClient, guarded, tls::TlsMaterial,
     };
     let (mut router, mounts) =
-        samsvar_sim::routes(selection, &args.defects).map_err(|e| e.to_string())?;
+        samsvar_sim::routes_with(selection, &args.defects, &start_options(args))
+            .map_err(|e| e.to_string())?;
     if args.require_auth {
         let secret = match &args.client_secret_env {
             Some(var) => Some(std::env::var(var).map_err(|_| {

@@ -1,5 +1,5 @@
 //! HTTP steps: build the request from the step, send it, record the exchange, then
-//! captures and assertions over the response.
+//! captures and assertions over the response; with `retry:`, again until they pass.
 
 mod request;
 
@@ -9,39 +9,114 @@ use crate::clock::millis;
 use crate::context::RunContext;
 use crate::transport::{IncomingResponse, OutgoingRequest};
 use crate::vars::Scope;
-use samsvar_record::{Exchange, HttpMessage, Outcome, StepRecord, WireMessage};
+use samsvar_record::{Exchange, HttpMessage, Outcome, RetryRecord, StepRecord, WireMessage};
 use samsvar_suite::model::{HttpRequest, Step, Suite};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub async fn run(
     ctx: &RunContext<'_>,
     suite: &Suite,
     step: &Step,
     http: &HttpRequest,
-    mut running: Running,
+    running: Running,
     scope: &mut Scope,
     kind: StepKind,
 ) -> StepRecord {
-    let req = match request::build(ctx, suite, http, scope).await {
-        Ok(r) => r,
-        Err(e) => {
-            let skip = kind == StepKind::Cleanup && e.undefined_variable;
-            let (outcome, message) = if skip {
-                (Outcome::Skip, format!("nothing to clean up: {}", e.message))
-            } else {
-                (Outcome::Error, e.message)
-            };
-            return running.finish(ctx, outcome, Some(message));
-        }
+    let call = Call {
+        ctx,
+        suite,
+        step,
+        http,
+        kind,
     };
+    let Some(retry) = &step.retry else {
+        return call.attempt(running, scope).await.record;
+    };
+    let window = Duration::from_millis(retry.timeout_ms);
+    let interval = Duration::from_millis(retry.interval_ms);
+    let first = Instant::now();
+    let mut attempts: u32 = 0;
+    let mut waited = Duration::ZERO;
+    loop {
+        attempts = attempts.saturating_add(1);
+        // Captures go into a copy of the scope, so only the last attempt's are kept; the
+        // request is rendered again from the step's scope (`{{$uuid}}` is new each time).
+        let mut trial = scope.clone();
+        let Attempt { mut record, sent } = call.attempt(running.again(), &mut trial).await;
+        let again = sent && record.outcome != Outcome::Pass && first.elapsed() + interval <= window;
+        if !again {
+            *scope = trial;
+            record.retry = Some(RetryRecord {
+                attempts,
+                waited_ms: millis(waited),
+            });
+            return record;
+        }
+        // Holds nothing open: a run that is stopped (its future dropped, the process
+        // killed) ends here as it would inside a request.
+        tokio::time::sleep(interval).await;
+        waited += interval;
+    }
+}
+
+/// One request of a step and its checks.
+struct Attempt {
+    record: StepRecord,
+    /// `false` when the request could not be built (an undefined variable, a bad URL):
+    /// the next attempt would fail the same way, so it is not retried. A request that
+    /// got no response (refused, timed out) was sent.
+    sent: bool,
+}
+
+/// What every attempt of one step shares.
+struct Call<'a, 'r> {
+    ctx: &'a RunContext<'r>,
+    suite: &'a Suite,
+    step: &'a Step,
+    http: &'a HttpRequest,
+    kind: StepKind,
+}
+
+impl Call<'_, '_> {
+    async fn attempt(&self, running: Running, scope: &mut Scope) -> Attempt {
+        let ctx = self.ctx;
+        let req = match request::build(ctx, self.suite, self.http, scope).await {
+            Ok(r) => r,
+            Err(e) => {
+                let skip = self.kind == StepKind::Cleanup && e.undefined_variable;
+                let (outcome, message) = if skip {
+                    (Outcome::Skip, format!("nothing to clean up: {}", e.message))
+                } else {
+                    (Outcome::Error, e.message)
+                };
+                return Attempt {
+                    record: running.finish(ctx, outcome, Some(message)),
+                    sent: false,
+                };
+            }
+        };
+        let record = send_and_check(ctx, self.step, self.http, &req, running, scope).await;
+        Attempt { record, sent: true }
+    }
+}
+
+/// Sends `req`, records the exchange, then runs the step's captures and assertions.
+async fn send_and_check(
+    ctx: &RunContext<'_>,
+    step: &Step,
+    http: &HttpRequest,
+    req: &OutgoingRequest,
+    mut running: Running,
+    scope: &mut Scope,
+) -> StepRecord {
     let timeout = http
         .timeout_ms
         .map_or(ctx.options.timeout, Duration::from_millis);
-    let result = ctx.transport.send(&req, timeout).await;
-    let request = request_message(ctx, &req);
+    let result = ctx.transport.send(req, timeout).await;
+    let request = request_message(ctx, req);
     let resp = match result {
         Ok(r) => r,
         Err(failure) => {
