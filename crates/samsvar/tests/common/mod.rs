@@ -27,6 +27,8 @@ pub const EHDS_PACKAGES: &[&str] = &[
     "fixtures/packages/ihe.iti.mhd-4.2.3.tgz",
     "--package",
     "fixtures/packages/ihe.iti.pdqm-3.1.0.tgz",
+    "--package",
+    "fixtures/packages/ihe.iti.balp-1.1.4.tgz",
 ];
 
 pub struct Run {
