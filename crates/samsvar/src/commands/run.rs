@@ -56,15 +56,16 @@ async fn run_async(args: RunArgs) -> Result<Exit, UsageError> {
         samsvar_suite::select(&mut suites, &args.tests).map_err(|e| format!("error: {e}"))?;
 
     let mut bindings = Bindings::default();
-    // `--target NAME=sim`: that one target on the simulators, whatever else is bound.
-    let sim_named: Vec<String> = args
-        .targets
-        .iter()
-        .filter_map(|t| t.trim().split_once('='))
-        .filter(|(_, v)| v.trim() == "sim")
-        .map(|(n, _)| n.trim().to_string())
-        .collect();
-    let bare_sim = args.targets.iter().any(|t| t.trim() == "sim");
+    let mut sim_named: Vec<String> = Vec::new();
+    let mut bare_sim = false;
+    let mut url_flags: Vec<&str> = Vec::new();
+    for flag in &args.targets {
+        match SimFlag::parse(flag) {
+            Some(SimFlag::All) => bare_sim = true,
+            Some(SimFlag::Named(name)) => sim_named.push(name.to_string()),
+            None => url_flags.push(flag),
+        }
+    }
     let wants_sim = bare_sim || !sim_named.is_empty();
     if !args.sim_defects.is_empty() && !wants_sim {
         return Err("error: --sim-defect needs --target sim (defects switch on misbehaviours of the built-in simulator)".into());
@@ -79,10 +80,7 @@ async fn run_async(args: RunArgs) -> Result<Exit, UsageError> {
             bindings.security.insert(name.clone(), security);
         }
     }
-    for t in args.targets.iter().filter(|t| {
-        let t = t.trim();
-        t != "sim" && t.split_once('=').is_none_or(|(_, v)| v.trim() != "sim")
-    }) {
+    for t in url_flags {
         bind_flag(&mut bindings, &suites, t)?;
     }
     // Both kept alive until the run ends; dropping them stops the servers. The repository
@@ -300,6 +298,27 @@ fn needed_targets(suites: &[Loaded]) -> Vec<String> {
         }
     }
     out
+}
+
+/// A `--target` flag that asks for the simulators rather than binding a URL.
+enum SimFlag<'a> {
+    /// `sim`: every target nothing else binds.
+    All,
+    /// `NAME=sim`: that one target, whatever else is bound.
+    Named(&'a str),
+}
+
+impl<'a> SimFlag<'a> {
+    fn parse(flag: &'a str) -> Option<Self> {
+        let flag = flag.trim();
+        if flag == "sim" {
+            return Some(SimFlag::All);
+        }
+        match flag.split_once('=') {
+            Some((name, value)) if value.trim() == "sim" => Some(SimFlag::Named(name.trim())),
+            _ => None,
+        }
+    }
 }
 
 /// Which targets `--target sim` / `--target NAME=sim` put on the simulators.
