@@ -66,9 +66,9 @@ pub fn write_bundle(
     let mut run = record.clone();
     scrubber.redact_run(&mut run);
 
-    let exchanges = dir.join(EXCHANGES_DIR);
+    let mut store = BodyStore::new(dir.join(EXCHANGES_DIR));
     for body in run.bodies() {
-        write_body(&exchanges, body, scrubber)?;
+        store.put(body, scrubber)?;
     }
 
     let mut sut = options.sut.clone();
@@ -213,26 +213,55 @@ pub fn canonical_evidence(evidence: &Evidence, scrubber: &Redactor) -> Result<Ve
     }
 }
 
-/// Stores a body once under `exchanges/<sha256>` (bodies without bytes were stored by
-/// the journal). The body was redacted with the record, so its digest names the file.
-pub fn write_body(exchanges: &Path, body: &Body, scrubber: &Redactor) -> Result<()> {
-    if body.bytes.is_empty() {
-        return Ok(());
+/// The `exchanges/` folder of a bundle: stores each body once under its SHA-256, and
+/// remembers what it stored, so a body seen again (the same search answered a hundred
+/// times) costs no file system call.
+#[derive(Debug)]
+pub struct BodyStore {
+    dir: PathBuf,
+    made: bool,
+    stored: std::collections::HashSet<String>,
+}
+
+impl BodyStore {
+    pub fn new(exchanges: PathBuf) -> Self {
+        Self {
+            dir: exchanges,
+            made: false,
+            stored: std::collections::HashSet::new(),
+        }
     }
-    // Redacted already; checked again so that no secret is stored under any name.
-    let bytes = scrubber
-        .bytes(&body.bytes)
-        .unwrap_or_else(|| body.bytes.to_vec());
-    let name = sha256_hex(&bytes);
-    let path = exchanges.join(&name);
-    if path.exists() {
-        return Ok(());
+
+    /// Stores `body` unless it is stored already (bodies without bytes were stored by the
+    /// journal). The body was redacted with the record, so its digest names the file.
+    pub fn put(&mut self, body: &Body, scrubber: &Redactor) -> Result<()> {
+        if body.bytes.is_empty() {
+            return Ok(());
+        }
+        // Redacted already; checked again so that no secret is stored under any name.
+        let bytes = scrubber
+            .bytes(&body.bytes)
+            .unwrap_or_else(|| body.bytes.to_vec());
+        let name = sha256_hex(&bytes);
+        if self.stored.contains(&name) {
+            return Ok(());
+        }
+        if !self.made {
+            std::fs::create_dir_all(&self.dir)
+                .map_err(|e| EvidenceError::io("create", &self.dir, e))?;
+            self.made = true;
+        }
+        let path = self.dir.join(&name);
+        if !path.exists() {
+            // Not fsync'd one by one: that made every step wait for the disk. A killed
+            // process loses nothing written (the kernel holds it); the journal is synced
+            // at each finished test, and `evidence.json` digests every body, so a body
+            // lost to a power cut shows.
+            write_atomic_with(&path, &bytes, false)?;
+        }
+        self.stored.insert(name);
+        Ok(())
     }
-    std::fs::create_dir_all(exchanges).map_err(|e| EvidenceError::io("create", exchanges, e))?;
-    // Not fsync'd one by one: that made every step wait for the disk. A killed process
-    // loses nothing written (the kernel holds it); the journal is synced at each finished
-    // test, and `evidence.json` digests every body, so a body lost to a power cut shows.
-    write_atomic_with(&path, &bytes, false)
 }
 
 fn write_scrubbed(dir: &Path, rel: &str, bytes: &[u8], scrubber: &Redactor) -> Result<()> {

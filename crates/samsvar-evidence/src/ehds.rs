@@ -51,6 +51,18 @@ pub struct CatalogueRef {
     /// The source document: title and exact version.
     pub document: String,
     pub document_version: String,
+    /// `false` while no technical specification says how the requirement is met: the
+    /// report shows it as information (absent, i.e. `true`, in older records).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub standardised: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 impl CatalogueRef {
@@ -65,6 +77,7 @@ impl CatalogueRef {
             url: entry.requirement.source.url.clone(),
             document: entry.document.title.clone(),
             document_version: entry.document.version.clone(),
+            standardised: entry.requirement.standardised,
         })
     }
 }

@@ -6,7 +6,7 @@
 //! builds its record with: tests still open become `interrupted`, planned tests that
 //! never started `not_started`.
 
-use crate::bundle::{BundleOptions, BundleSummary, write_body, write_bundle};
+use crate::bundle::{BodyStore, BundleOptions, BundleSummary, write_bundle};
 use crate::error::{EvidenceError, Result};
 use crate::manifest::{EXCHANGES_DIR, JOURNAL};
 use crate::model::{PackageDigest, SutIdentity};
@@ -57,6 +57,8 @@ struct Stamped {
 pub struct Journal {
     dir: PathBuf,
     file: File,
+    /// `exchanges/`, remembering the bodies stored so far.
+    bodies: BodyStore,
     redactor: Redactor,
     /// The first write error; later events are dropped and the error is reported at the end.
     failed: Option<String>,
@@ -78,6 +80,7 @@ impl Journal {
         let mut journal = Journal {
             dir: dir.to_path_buf(),
             file,
+            bodies: BodyStore::new(dir.join(EXCHANGES_DIR)),
             redactor: redactor.clone(),
             failed: None,
         };
@@ -112,12 +115,9 @@ impl Journal {
     fn try_event(&mut self, event: &Event) -> Result<()> {
         let at = now_rfc3339();
         let mut line = stamped(&at, event)?;
-        let bodies_leak = match event {
-            Event::StepFinished { step, .. } => step
-                .bodies()
-                .any(|b| self.redactor.contains_secret(&b.bytes)),
-            _ => false,
-        };
+        let bodies_leak = event
+            .bodies()
+            .any(|b| self.redactor.contains_secret(&b.bytes));
         // The runner redacted the event with this same redactor; only a secret learnt
         // since (a token obtained meanwhile) makes a second pass rewrite it.
         let redacted;
@@ -130,11 +130,8 @@ impl Journal {
         } else {
             event
         };
-        if let Event::StepFinished { step, .. } = event {
-            let exchanges = self.dir.join(EXCHANGES_DIR);
-            for body in step.bodies() {
-                write_body(&exchanges, body, &self.redactor)?;
-            }
+        for body in event.bodies() {
+            self.bodies.put(body, &self.redactor)?;
         }
         if let Some(clean) = self.redactor.bytes(&line) {
             line = clean;
@@ -143,7 +140,10 @@ impl Journal {
         // test (waiting for the disk per step made runs several times slower).
         let sync = !matches!(
             event,
-            Event::StepFinished { .. } | Event::SuiteStarted { .. } | Event::TestStarted { .. }
+            Event::StepFinished { .. }
+                | Event::SuiteStarted { .. }
+                | Event::TestStarted { .. }
+                | Event::MessageReceived { .. }
         );
         self.append(line, sync)
     }

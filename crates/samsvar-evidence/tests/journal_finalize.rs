@@ -164,3 +164,61 @@ fn a_journal_of_an_older_format_is_refused_with_a_reason() {
     let err = read_journal(tmp.path()).unwrap_err().to_string();
     assert!(err.contains("version 1"), "{err}");
 }
+
+#[test]
+fn a_received_message_survives_a_crash_with_its_body() {
+    use samsvar_record::{Direction, Exchange, HttpMessage, ReceivedRecord};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let events = common::sample_events(None);
+    let redactor = Redactor::new();
+    let mut journal = Journal::create(dir, JournalHeader::default(), &redactor).unwrap();
+    // The run started, then the repository received a syslog message, then the run died.
+    journal.on_event(&events[0]);
+    let syslog = common::body(
+        "text/plain",
+        "<85>1 - host app - IHE+RFC-3881 - <AuditMessage/>",
+    );
+    let message = ReceivedRecord {
+        target: "audit".into(),
+        transport: "syslog-tls".into(),
+        received_at: "2026-12-04T10:00:00Z".into(),
+        peer: Some("127.0.0.1:40000".into()),
+        exchange: Exchange {
+            direction: Direction::Received,
+            request: HttpMessage {
+                method: None,
+                url: Some("syslog://127.0.0.1:6514".into()),
+                headers: vec![("msgid".into(), "IHE+RFC-3881".into())],
+                body: Some(syslog.clone()),
+                redacted: Default::default(),
+            },
+            response: None,
+            status: None,
+            elapsed_ms: None,
+        },
+        findings: vec![],
+    };
+    journal.on_event(&Event::MessageReceived {
+        message: Box::new(message),
+    });
+    drop(journal);
+
+    let (summary, _) = finalize_from_journal(dir, &BundleOptions::default()).unwrap();
+    assert!(!summary.complete);
+    let evidence: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("evidence.json")).unwrap()).unwrap();
+    let received = &evidence["run"]["received"][0];
+    assert_eq!(received["transport"], "syslog-tls");
+    let sha = received["exchange"]["request"]["body"]["sha256"]
+        .as_str()
+        .unwrap();
+    assert_eq!(sha, syslog.sha256);
+    assert_eq!(
+        std::fs::read(dir.join("exchanges").join(sha)).unwrap(),
+        syslog.bytes.to_vec(),
+        "the body was stored before the line that names it"
+    );
+    let report = verify_bundle(dir, &Trust::None).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+}

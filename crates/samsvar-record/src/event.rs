@@ -4,7 +4,7 @@
 
 use crate::Outcome;
 use crate::plan::SuitePlan;
-use crate::record::{Selection, StepRecord, TargetRecord, ToolInfo};
+use crate::record::{Body, ReceivedRecord, Selection, StepRecord, TargetRecord, ToolInfo};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,6 +55,11 @@ pub enum Event {
         finished_at: String,
         duration_ms: u64,
     },
+    /// A service samsvar runs for the run (the audit record repository) received a
+    /// message from a system. Not tied to a suite: it arrives whenever the system sends.
+    MessageReceived {
+        message: Box<ReceivedRecord>,
+    },
 }
 
 /// What a step belongs to.
@@ -75,7 +80,19 @@ impl Event {
             | Event::StepFinished { suite_id, .. }
             | Event::TestFinished { suite_id, .. }
             | Event::SuiteFinished { suite_id } => Some(suite_id),
-            Event::RunStarted { .. } | Event::RunFinished { .. } => None,
+            Event::RunStarted { .. }
+            | Event::RunFinished { .. }
+            | Event::MessageReceived { .. } => None,
+        }
+    }
+
+    /// The message bodies the event carries (a step's exchange, a received message), which
+    /// writers store under `exchanges/` before they write the event.
+    pub fn bodies(&self) -> Box<dyn Iterator<Item = &Body> + '_> {
+        match self {
+            Event::StepFinished { step, .. } => Box::new(step.bodies()),
+            Event::MessageReceived { message } => Box::new(message.bodies()),
+            _ => Box::new(std::iter::empty()),
         }
     }
 }

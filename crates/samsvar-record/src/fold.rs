@@ -12,8 +12,8 @@ use crate::Outcome;
 use crate::event::{Event, StepOwner};
 use crate::plan::{GroupPlan, PlanItem, SuitePlan, TestPlan};
 use crate::record::{
-    Completion, GroupRecord, ItemRecord, RECORD_FORMAT_VERSION, RunRecord, Selection, StepRecord,
-    SuiteRecord, Summary, TargetRecord, TestRecord, ToolInfo,
+    Completion, GroupRecord, ItemRecord, RECORD_FORMAT_VERSION, ReceivedRecord, RunRecord,
+    Selection, StepRecord, SuiteRecord, Summary, TargetRecord, TestRecord, ToolInfo,
 };
 use std::collections::HashMap;
 
@@ -24,6 +24,7 @@ pub struct Fold {
     suites: Vec<SuiteState>,
     finished: Option<(String, u64)>,
     last_seen: Option<String>,
+    received: Vec<ReceivedRecord>,
 }
 
 #[derive(Debug)]
@@ -172,6 +173,7 @@ impl Fold {
                 finished_at,
                 duration_ms,
             } => self.finished = Some((finished_at, duration_ms)),
+            Event::MessageReceived { message } => self.received.push(*message),
         }
     }
 
@@ -232,6 +234,7 @@ impl Fold {
             outcome,
             summary,
             selection: head.selection,
+            received: self.received,
         }
     }
 }

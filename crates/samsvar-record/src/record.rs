@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 /// Version of the run record format. The minor number grows with members a reader of
 /// the same major version may ignore; the major number with incompatible changes.
-pub const RECORD_FORMAT_VERSION: &str = "2.2";
+pub const RECORD_FORMAT_VERSION: &str = "2.3";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
@@ -31,6 +31,34 @@ pub struct RunRecord {
     /// of a partial run, and a declaration of conformity is never made from it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selection: Option<Selection>,
+    /// What systems sent to the services samsvar ran for the run (the audit record
+    /// repository), in arrival order (format 2.3; absent when nothing arrived).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub received: Vec<ReceivedRecord>,
+}
+
+/// One message a system sent to a service samsvar ran during the run, kept as evidence
+/// as it arrived: a FHIR request to the audit record repository, or a syslog message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReceivedRecord {
+    /// The suite target the service stood for, e.g. `audit`.
+    pub target: String,
+    /// `http` (or `https`) for a request, `syslog-tls` for an RFC 5425 syslog message.
+    pub transport: String,
+    /// RFC 3339 UTC.
+    pub received_at: String,
+    /// The sender's socket address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer: Option<String>,
+    /// The message (direction `received`) and samsvar's answer when it gave one. A syslog
+    /// message is a request without a method: its url is `syslog://HOST:PORT`, its headers
+    /// the RFC 5424 header fields, its body the message.
+    pub exchange: Exchange,
+    /// What the service noticed about the message (it could not be parsed, a required
+    /// element is missing). A repository accepts every message, so these are findings
+    /// for the reader, never a rejection.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Diagnostic>,
 }
 
 /// The tests a run was limited to, and what that left out.

@@ -2,7 +2,8 @@
 //! evidence writer, the redactor) walks tests, steps and bodies through these.
 
 use crate::record::{
-    Body, GroupRecord, ItemRecord, RunRecord, StepRecord, SuiteRecord, TestRecord,
+    Body, Exchange, GroupRecord, ItemRecord, ReceivedRecord, RunRecord, StepRecord, SuiteRecord,
+    TestRecord,
 };
 
 /// A test with where it sits: its suite and the groups between the suite's root and it.
@@ -110,22 +111,34 @@ impl RunRecord {
         self.suites.iter().flat_map(SuiteRecord::steps)
     }
 
-    /// Every request and response body of every exchange.
+    /// Every body of the run: those of its steps, then those of the messages it received.
     pub fn bodies(&self) -> impl Iterator<Item = &Body> {
-        self.steps().flat_map(StepRecord::bodies)
+        self.steps()
+            .flat_map(StepRecord::bodies)
+            .chain(self.received.iter().flat_map(ReceivedRecord::bodies))
+    }
+}
+
+impl ReceivedRecord {
+    /// The received message's body and the body of samsvar's answer.
+    pub fn bodies(&self) -> impl Iterator<Item = &Body> {
+        exchange_bodies(Some(&self.exchange))
     }
 }
 
 impl StepRecord {
     /// The request and response bodies of the step's exchange.
     pub fn bodies(&self) -> impl Iterator<Item = &Body> {
-        let exchange = self.exchange.as_ref();
-        let request = exchange.and_then(|e| e.request.body.as_ref());
-        let response = exchange
-            .and_then(|e| e.response.as_ref())
-            .and_then(|r| r.body.as_ref());
-        request.into_iter().chain(response)
+        exchange_bodies(self.exchange.as_ref())
     }
+}
+
+fn exchange_bodies(exchange: Option<&Exchange>) -> impl Iterator<Item = &Body> {
+    let request = exchange.and_then(|e| e.request.body.as_ref());
+    let response = exchange
+        .and_then(|e| e.response.as_ref())
+        .and_then(|r| r.body.as_ref());
+    request.into_iter().chain(response)
 }
 
 #[cfg(test)]

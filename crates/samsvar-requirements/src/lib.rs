@@ -110,6 +110,10 @@ pub struct Requirement {
     pub title: String,
     pub source: Source,
     pub level: Level,
+    /// `false` while no technical specification says how the requirement is met: it is
+    /// reported as information, never as a failure.
+    #[serde(default = "standardised_by_default")]
+    pub standardised: bool,
     #[serde(default)]
     pub actor: Option<String>,
     pub summary: String,
@@ -121,6 +125,10 @@ pub struct Requirement {
     pub see_also: Vec<String>,
     #[serde(default)]
     pub note: Option<String>,
+}
+
+fn standardised_by_default() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

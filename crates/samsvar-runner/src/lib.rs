@@ -32,5 +32,5 @@ pub use options::{
     Bindings, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT, ProfileValidator, RunOptions, TargetBinding,
     TargetSecurity, default_jobs,
 };
-pub use runner::Runner;
+pub use runner::{Inbox, Runner};
 pub use transport::{TransportError, human_bytes, human_duration};

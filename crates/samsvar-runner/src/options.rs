@@ -127,8 +127,11 @@ impl Bindings {
     pub fn unbound_targets<'a>(&self, suites: &'a [samsvar_suite::Loaded]) -> Vec<&'a str> {
         let mut out: Vec<&str> = Vec::new();
         for s in suites.iter().map(|l| &l.suite) {
-            for name in s.targets.keys() {
-                if !self.targets.contains_key(name) && !out.contains(&name.as_str()) {
+            for (name, decl) in &s.targets {
+                if !decl.optional
+                    && !self.targets.contains_key(name)
+                    && !out.contains(&name.as_str())
+                {
                     out.push(name);
                 }
             }
@@ -158,6 +161,7 @@ impl Bindings {
         for s in suites.iter().map(|l| &l.suite) {
             for (name, decl) in &s.inputs {
                 if decl.default.is_none()
+                    && !decl.optional
                     && !self.inputs.contains_key(name)
                     && !out.contains(&name.as_str())
                 {

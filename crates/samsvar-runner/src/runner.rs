@@ -10,18 +10,39 @@ use crate::suite::run_suite;
 use crate::transport::{Transport, TransportError};
 use crate::vars::Scope;
 use samsvar_diagnostics::SourceMap;
-use samsvar_record::{Event, EventSink, RunRecord, TargetRecord, ToolInfo};
+use samsvar_record::{
+    Event, EventSink, ReceivedRecord, Redactor, RunRecord, TargetRecord, ToolInfo,
+};
 use samsvar_suite::Loaded;
 use samsvar_suite::model::Suite;
+use std::sync::Mutex;
 use std::time::Instant;
+use tokio::sync::mpsc;
 
 pub struct Runner {
     options: RunOptions,
+    inbox: Mutex<Option<Inbox>>,
 }
+
+/// Where the services samsvar runs for a run (the audit record repository) hand over
+/// what systems send them; the runner records each message as it arrives.
+pub type Inbox = mpsc::UnboundedReceiver<ReceivedRecord>;
 
 impl Runner {
     pub fn new(options: RunOptions) -> Self {
-        Self { options }
+        Self {
+            options,
+            inbox: Mutex::new(None),
+        }
+    }
+
+    /// Records every message that arrives on `inbox` while the run lasts (and those
+    /// already waiting when it ends) as a `MessageReceived` event.
+    pub fn with_inbox(self, inbox: Inbox) -> Self {
+        Self {
+            inbox: Mutex::new(Some(inbox)),
+            ..self
+        }
     }
 
     pub fn options(&self) -> &RunOptions {
@@ -78,10 +99,37 @@ impl Runner {
             plan: suites.iter().map(crate::plan::suite_plan).collect(),
             selection: self.options.selection.clone(),
         });
-        for loaded in suites {
-            ctx.sources = &loaded.sources;
-            let scope = base_scope(&loaded.suite, bindings, &self.options.run_id);
-            run_suite(&ctx, &loaded.suite, scope).await;
+        let inbox = self.inbox.lock().ok().and_then(|mut i| i.take());
+        let ctx = &mut ctx;
+        let suites_run = async {
+            for loaded in suites {
+                ctx.sources = &loaded.sources;
+                let scope = base_scope(&loaded.suite, bindings, &self.options.run_id);
+                run_suite(ctx, &loaded.suite, scope).await;
+            }
+        };
+        match inbox {
+            None => suites_run.await,
+            Some(mut inbox) => {
+                tokio::pin!(suites_run);
+                loop {
+                    tokio::select! {
+                        () = &mut suites_run => break,
+                        Some(message) = inbox.recv() => received(&recorder, redactor, message),
+                    }
+                }
+                // What is still on its way: a system sends its audit record after it
+                // answered the last request. Wait until the line is quiet for a moment.
+                let settle = tokio::time::Instant::now() + SETTLE_MAX;
+                while let Ok(Some(message)) = tokio::time::timeout_at(
+                    settle.min(tokio::time::Instant::now() + SETTLE_QUIET),
+                    inbox.recv(),
+                )
+                .await
+                {
+                    received(&recorder, redactor, message);
+                }
+            }
         }
         ctx.emit(Event::RunFinished {
             finished_at: now_rfc3339(),
@@ -89,6 +137,19 @@ impl Runner {
         });
         Ok(recorder.into_record())
     }
+}
+
+/// After the suites, messages are still taken until none arrived for this long…
+const SETTLE_QUIET: std::time::Duration = std::time::Duration::from_millis(500);
+/// …but no longer than this in all.
+const SETTLE_MAX: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Records a message a service of the run received, redacted like every exchange.
+fn received(recorder: &Recorder<'_>, redactor: &Redactor, mut message: ReceivedRecord) {
+    redactor.redact_received(&mut message);
+    recorder.emit(Event::MessageReceived {
+        message: Box::new(message),
+    });
 }
 
 /// Inputs (suite defaults, then bound values), target URLs by name, and `$run_id`.

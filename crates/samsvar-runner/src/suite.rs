@@ -159,6 +159,12 @@ fn missing_captures(
                         String::new()
                     })
                 ),
+                (None, false) if suite.targets.get(&name).is_some_and(|t| t.optional) => format!(
+                    "optional target `{name}` is not bound (bind it with `--target {name}=URL` to run this test)"
+                ),
+                (None, false) if suite.inputs.get(&name).is_some_and(|i| i.optional) => format!(
+                    "optional input `{name}` has no value (give it with `-i {name}=VALUE` to run this test)"
+                ),
                 (None, false) => format!("variable `{name}` has no value"),
             }
         })

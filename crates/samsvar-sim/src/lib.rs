@@ -102,9 +102,9 @@ pub fn defects_help() -> String {
 /// Settings for [`start_with`] / [`routes_with`] beyond selection and defects.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StartOptions {
-    /// FHIR base of an audit record repository: every AuditEvent the FHIR simulator records
-    /// is also POSTed to `{audit_push}/AuditEvent` (see [`fhir::FhirSimBuilder::audit_push`]).
-    pub audit_push: Option<String>,
+    /// An audit record repository: every AuditEvent the FHIR simulator records is also sent
+    /// there (see [`fhir::FhirSimBuilder::audit_push_to`]).
+    pub audit_push: Option<fhir::AuditPush>,
 }
 
 /// Start the selected simulators on one listener at `addr` with the named defects.
@@ -177,8 +177,8 @@ pub fn routes_with(
         let mut fhir = fhir::FhirSim::builder()
             .defects(&fhir_defects)
             .seed_fixtures(true);
-        if let Some(url) = &options.audit_push {
-            fhir = fhir.audit_push(url.clone());
+        if let Some(push) = &options.audit_push {
+            fhir = fhir.audit_push_to(push.clone());
         }
         router = router.merge(fhir.router());
         mounts.push((fhir::TARGET, fhir::MOUNT));

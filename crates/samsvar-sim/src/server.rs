@@ -31,6 +31,8 @@ pub enum SimError {
     Selection(String),
     #[error("{0}")]
     Defect(String),
+    #[error("failed to set up TLS: {0}")]
+    Tls(String),
 }
 
 /// One simulator mounted on the listener: the target name a suite would use and its base URL.

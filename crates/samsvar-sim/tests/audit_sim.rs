@@ -552,6 +552,7 @@ async fn a_token_names_the_client_and_adds_the_oauth_agent() {
             secret: Some("pw".into()),
             jwks: None,
             allowed_scopes: vec!["system/*.cruds".into()],
+            patient: None,
         }],
         ..Default::default()
     });

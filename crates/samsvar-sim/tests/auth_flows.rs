@@ -47,6 +47,7 @@ fn client(
         secret: secret.map(str::to_string),
         jwks,
         allowed_scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        patient: None,
     }
 }
 

@@ -43,6 +43,12 @@ fn every_defect_has_a_test() {
             Defect::AuditNoPatient => "audit_no_patient_drops_the_patient_entity",
             Defect::AuditDelayed => "audit_delayed_holds_events_back",
             Defect::AuditSearchIgnoresParams => "audit_search_ignores_params_returns_everything",
+            // In patient_context.rs: it acts on patient-context tokens.
+            Defect::AuditLogNotPatientScoped => {
+                "audit_log_not_patient_scoped_shows_the_person_other_patients_events"
+            }
+            // In audit_mhd.rs: it acts on the MHD transactions' events.
+            Defect::AuditMhdPlainBalp => "audit_mhd_plain_balp_records_the_balp_events_only",
         };
         assert!(test.replace('_', "-").starts_with(d.name()), "{d} → {test}");
     }

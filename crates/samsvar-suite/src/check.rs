@@ -34,6 +34,7 @@ pub(crate) fn check(
         diags,
         fhirpath_vars,
         names: HashMap::new(),
+        optional_names: HashSet::new(),
         captures: HashMap::new(),
         used: HashSet::new(),
         inferred: HashMap::new(),
@@ -55,6 +56,8 @@ struct Checker<'a> {
     diags: &'a mut Vec<Diagnostic>,
     /// Input and target names, with where they are declared.
     names: HashMap<String, (Span, &'static str)>,
+    /// Targets and inputs a run may leave without a value (`optional: true`).
+    optional_names: HashSet<String>,
     captures: HashMap<String, (Span, Owner)>,
     used: HashSet<String>,
     /// Test id → tests it needs because it uses their captures (first use span).
@@ -225,6 +228,9 @@ impl Checker<'_> {
         for t in suite.targets.values() {
             self.names
                 .insert(t.name.value.clone(), (t.name.span, "target"));
+            if t.optional {
+                self.optional_names.insert(t.name.value.clone());
+            }
         }
         for i in suite.inputs.values() {
             if let Some((first, _)) = self.names.get(&i.name.value) {
@@ -243,6 +249,9 @@ impl Checker<'_> {
             } else {
                 self.names
                     .insert(i.name.value.clone(), (i.name.span, "input"));
+                if i.optional {
+                    self.optional_names.insert(i.name.value.clone());
+                }
             }
         }
         let mut all: Vec<(&Capture, Owner)> = Vec::new();
@@ -354,6 +363,18 @@ impl Checker<'_> {
         }
         self.used.insert(name.to_string());
         if self.names.contains_key(name) {
+            let setup_or_teardown = matches!(scope, Scope::Setup(_) | Scope::Teardown(_));
+            if setup_or_teardown && self.optional_names.contains(name) {
+                let what = self.names.get(name).map_or("value", |(_, what)| *what);
+                self.diags.push(
+                    Diagnostic::error(
+                        "optional-outside-tests",
+                        span,
+                        format!("setup and teardown cannot use the optional {what} `{name}`: a run may leave it without a value"),
+                    )
+                    .with_hint("use it in tests only (they are skipped when it has no value), or drop `optional: true`"),
+                );
+            }
             return;
         }
         let Some((_, owner)) = self.captures.get(name).cloned() else {

@@ -88,6 +88,7 @@ impl Lower<'_> {
                     name: Spanned::new(e.key.clone(), e.key_span),
                     kind,
                     description: str_of(e.value.get("description")),
+                    optional: bool_of(e.value.get("optional")),
                 };
                 (e.key.clone(), decl)
             })
@@ -115,6 +116,7 @@ impl Lower<'_> {
                     description: str_of(e.value.get("description")),
                     default,
                     secret,
+                    optional: bool_of(e.value.get("optional")),
                 };
                 (e.key.clone(), decl)
             })

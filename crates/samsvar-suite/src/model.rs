@@ -142,6 +142,8 @@ pub struct TargetDecl {
     pub name: Spanned<String>,
     pub kind: TargetKind,
     pub description: Option<String>,
+    /// A run may leave it unbound: the tests that use it are then skipped, saying so.
+    pub optional: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -165,6 +167,8 @@ pub struct InputDecl {
     pub default: Option<String>,
     /// Secret inputs come from the environment or files only and are redacted everywhere.
     pub secret: bool,
+    /// A run may give it no value: the tests that use it are then skipped, saying so.
+    pub optional: bool,
 }
 
 /// A group of tests (and nested groups). The suite's root is a group too.

@@ -38,6 +38,11 @@ pub const RULES: &[LintRule] = &[
         "a key the format does not know (hint: the closest known key)",
     ),
     lint("missing-key", E, "a required key is missing"),
+    lint(
+        "optional-outside-tests",
+        E,
+        "setup or teardown uses a target or input declared `optional: true`, which a run may leave without a value",
+    ),
     lint("wrong-type", E, "e.g. a number where a string is expected"),
     lint(
         "invalid-value",

@@ -116,7 +116,11 @@ pub fn suite_schema() -> Value {
                 "required": ["kind"],
                 "properties": {
                     "kind": { "enum": ["fhir", "xds-registry", "xds-repository", "http", "audit-repository"] },
-                    "description": { "type": "string" }
+                    "description": { "type": "string" },
+                    "optional": {
+                        "description": "A run may leave the target unbound; the tests that use it are then skipped with that reason (setup and teardown must not use it).",
+                        "type": "boolean"
+                    }
                 }
             },
             "input": {
@@ -130,6 +134,10 @@ pub fn suite_schema() -> Value {
                     },
                     "secret": {
                         "description": "Secret inputs come from the environment or config only, never from the suite, and are redacted everywhere.",
+                        "type": "boolean"
+                    },
+                    "optional": {
+                        "description": "A run may give the input no value (it has no default); the tests that use it are then skipped with that reason (setup and teardown must not use it).",
                         "type": "boolean"
                     }
                 }

@@ -59,6 +59,19 @@ pub struct RunArgs {
         default_value = "127.0.0.1:0"
     )]
     pub audit_repository: String,
+    /// Where that repository takes syslog over TLS (RFC 5424 messages in RFC 5425 frames,
+    /// ATNA's transport): `HOST:PORT`, or `off`. Its certificate's CA is written to the
+    /// run's folder as `audit-repository-ca.pem`.
+    #[arg(
+        long = "audit-syslog",
+        value_name = "HOST:PORT",
+        default_value = "127.0.0.1:0"
+    )]
+    pub audit_syslog: String,
+    /// How the built-in simulator sends its audit trail to that repository (with
+    /// `--target sim`): `fhir` (POST AuditEvent) or `syslog` (DICOM audit messages over TLS).
+    #[arg(long = "sim-audit-push", value_enum, default_value = "fhir")]
+    pub sim_audit_push: AuditTransport,
     /// Run only these tests (repeatable): `TEST`, `SUITE/TEST` or a group id, with globs
     /// (`read-*`). The tests they need run too. The record says the run is partial, and no
     /// declaration of conformity is made from it.
@@ -153,8 +166,16 @@ pub struct ServeArgs {
     pub defects: Vec<String>,
     /// Also POST every AuditEvent the FHIR simulator records to URL/AuditEvent (an audit
     /// record repository's FHIR base).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", conflicts_with = "audit_push_syslog")]
     pub audit_push: Option<String>,
+    /// Send them instead as ATNA does over syslog: DICOM audit messages in RFC 5424 messages
+    /// over TLS (RFC 5425) to HOST:PORT, trusting the CA in `--audit-push-ca`.
+    #[arg(long, value_name = "HOST:PORT", requires = "audit_push_ca")]
+    pub audit_push_syslog: Option<String>,
+    /// The CA certificate (PEM) of the syslog receiver's certificate, e.g. the
+    /// `audit-repository-ca.pem` a `samsvar run` writes.
+    #[arg(long, value_name = "FILE", requires = "audit_push_syslog")]
+    pub audit_push_ca: Option<PathBuf>,
     /// Demand OAuth2 access tokens (SMART Backend Services): an authorization server answers at
     /// /auth/token, with discovery at {base}/.well-known/smart-configuration.
     #[arg(long)]
@@ -171,6 +192,13 @@ pub struct ServeArgs {
     /// Scopes the client may be granted (space-separated).
     #[arg(long, default_value = "system/*.cruds", requires = "require_auth")]
     pub scope: String,
+    /// Also register a patient-context client `ID` acting for `Patient/PATIENT_ID` (the
+    /// person's own app, SMART `patient/*.rs` with the `patient` launch context): same
+    /// secret or keys as --client-id; it may only read and search that patient's
+    /// compartment, and its AuditEvent search is the patient's access log (EHDS Art. 9).
+    /// Repeatable.
+    #[arg(long, value_name = "ID=PATIENT_ID", requires = "require_auth")]
+    pub patient_client: Vec<String>,
     /// Issue only DPoP-bound tokens.
     #[arg(long, requires = "require_auth")]
     pub dpop: bool,
@@ -183,4 +211,13 @@ pub struct ServeArgs {
     /// With --tls-dir: demand a client certificate signed by that CA (mutual TLS).
     #[arg(long, requires = "tls_dir")]
     pub mtls: bool,
+}
+
+/// How an audit trail travels to an audit record repository (ATNA ITI-20).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuditTransport {
+    /// FHIR: POST each AuditEvent (RESTful ATNA, BALP).
+    Fhir,
+    /// Syslog over TLS (RFC 5424/5425) carrying DICOM audit messages.
+    Syslog,
 }

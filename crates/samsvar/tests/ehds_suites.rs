@@ -50,6 +50,24 @@ fn outcomes(run: &Run) -> BTreeMap<String, (String, String)> {
     out
 }
 
+/// testsuites/balp's tests that a bare `--target sim` run does not judge like the others:
+/// the Art. 9 tests use the optional `person` target, which it leaves unbound, so they are
+/// skipped (tested with a patient-context client in tests/balp_person.rs); the tests of
+/// Annex II 3.2(b), (c) and (e) are information (optional, MAY): they may pass or warn,
+/// never fail (`person-who-accessed` warns, since samsvar's requests carry no user).
+fn judged_aside(id: &str, outcome: &str) -> bool {
+    match id {
+        // Optional target `person` unbound, optional input `oauth_client_id` not given.
+        "person-context" | "person-sees-own-access-log" | "oauth-token-recorded" => {
+            outcome == "skip"
+        }
+        "person-who-accessed" | "data-categories" | "data-origin" => {
+            matches!(outcome, "pass" | "warn")
+        }
+        _ => false,
+    }
+}
+
 fn assert_all_pass(suite: &str) {
     assert_all_pass_with(suite, &[]);
 }
@@ -57,7 +75,10 @@ fn assert_all_pass(suite: &str) {
 fn assert_all_pass_with(suite: &str, extra: &[&str]) -> Run {
     let run = run_with(suite, &[], extra);
     let outcomes = outcomes(&run);
-    let failing: Vec<_> = outcomes.iter().filter(|(_, (o, _))| o != "pass").collect();
+    let failing: Vec<_> = outcomes
+        .iter()
+        .filter(|(id, (o, _))| o != "pass" && !judged_aside(id, o))
+        .collect();
     assert!(
         failing.is_empty() && run.code == 0,
         "{suite} {extra:?} against the seeded simulator: {failing:?}\n{}",
@@ -122,7 +143,7 @@ fn assert_defect_judged_with(
         "{defect}: {test} failed, but not on `{reason}`: {detail}"
     );
     for (id, (outcome, _)) in &outcomes {
-        if id != test && !also.contains(&id.as_str()) {
+        if id != test && !also.contains(&id.as_str()) && !judged_aside(id, outcome) {
             assert_eq!(outcome, "pass", "{defect} also changed {id}\n{}", run.all());
         }
     }
@@ -299,6 +320,20 @@ fn balp_passes_against_the_simulator_pushing_to_samsvar() {
         "{}",
         run.all()
     );
+    // Every message the repository received (the simulator's pushes) is evidence.
+    let record = run.record();
+    let received = record["received"].as_array().unwrap();
+    assert!(
+        received.len() >= 6 && received.iter().all(|m| m["transport"] == "http"),
+        "{received:#?}"
+    );
+    let outcomes = outcomes(&run);
+    let (outcome, detail) = &outcomes["person-sees-own-access-log"];
+    assert_eq!(outcome, "skip");
+    assert!(
+        detail.contains("optional target `person` is not bound"),
+        "a bare --target sim leaves the optional target unbound: {detail}"
+    );
 }
 
 #[test]
@@ -383,5 +418,65 @@ fn balp_catches_an_audit_search_that_ignores_its_parameters() {
         "fail",
         "url.contains('patient=') implies",
         &[],
+    );
+}
+
+// --- the MHD 4.2.3 audit patterns: testsuites/mhd-audit -----------------------------------
+//
+// The simulator, as Document Recipient and Responder, records ITI-65 as the MHD Import event
+// and ITI-67/ITI-68 as BALP PatientQuery/PatientRead with the MHD event type (docs/mhd-audit.md).
+
+const MHD_AUDIT: &str = "testsuites/mhd-audit";
+const MHD_AUDIT_TESTS: &[&str] = &["provide-recorded", "find-recorded", "retrieve-recorded"];
+
+fn assert_mhd_audit_passes(extra: &[&str]) -> Run {
+    let run = run_with(MHD_AUDIT, &[], extra);
+    let outcomes = outcomes(&run);
+    for test in MHD_AUDIT_TESTS {
+        let outcome = outcomes.get(*test).map(|(o, _)| o.as_str());
+        assert_eq!(outcome, Some("pass"), "{test} {extra:?}\n{}", run.all());
+    }
+    assert_eq!(outcomes.len(), MHD_AUDIT_TESTS.len(), "{outcomes:?}");
+    assert_eq!(run.code, 0, "{}", run.all());
+    run
+}
+
+#[test]
+fn mhd_audit_passes_against_the_simulator_pushing_to_samsvar() {
+    let run = assert_mhd_audit_passes(&[]);
+    assert!(
+        run.stderr
+            .contains("audit record repository: samsvar serves `audit` at http://127.0.0.1:"),
+        "{}",
+        run.all()
+    );
+}
+
+#[test]
+fn mhd_audit_passes_against_the_simulator_searched_for_its_own_trail() {
+    assert_mhd_audit_passes(SEARCH_MODE);
+}
+
+#[test]
+fn mhd_audit_catches_events_without_the_mhd_event_type() {
+    // The plain BALP events are there, but none carries an ITI event type: each test waits
+    // for its MHD event in vain.
+    assert_defect_caught(
+        MHD_AUDIT,
+        "audit-mhd-plain-balp",
+        "find-recorded",
+        "subtype.where(system = 'urn:ihe:event-type-code' and code = 'ITI-67')",
+        &["provide-recorded", "retrieve-recorded"],
+    );
+}
+
+#[test]
+fn mhd_audit_catches_the_document_source_agent_with_the_recipient_code() {
+    assert_defect_caught(
+        MHD_AUDIT,
+        "audit-agent-roles-swapped",
+        "provide-recorded",
+        "startsWith(%client_identity)).exists()).type.coding.where(system = 'http://dicom.nema.org/resources/ontology/DCM' and code = '110153')",
+        &["find-recorded", "retrieve-recorded"],
     );
 }

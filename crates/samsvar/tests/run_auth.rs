@@ -19,6 +19,7 @@ async fn guarded_sim() -> (samsvar_sim::SimHandle, AuthServer) {
             secret: Some(SECRET.into()),
             jwks: None,
             allowed_scopes: vec!["system/*.cruds".into()],
+            patient: None,
         }],
         ..AuthSettings::default()
     });

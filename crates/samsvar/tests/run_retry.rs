@@ -182,7 +182,10 @@ async fn a_retried_step_passes_once_the_audit_event_arrives() {
     let run = run(yaml, arr).await;
     assert_eq!(run.code, 0, "{}", run.all());
     let record = run.record();
-    assert_eq!(record["format_version"], "2.2");
+    assert_eq!(
+        record["format_version"],
+        samsvar_record::RECORD_FORMAT_VERSION
+    );
 
     let s = step(&record, "after-requests");
     assert_eq!(s["outcome"], "pass");

@@ -29,6 +29,7 @@ async fn https_sim(protected: bool) -> (SimHandle, TlsMaterial) {
             secret: Some(SECRET.into()),
             jwks: None,
             allowed_scopes: vec!["system/Patient.rs".into(), "system/Observation.rs".into()],
+            patient: None,
         }],
         tls: true,
         ..AuthSettings::default()

@@ -321,17 +321,19 @@ fn defect_redirect_offsite_errors() {
 
 #[test]
 fn every_documented_defect_has_a_test() {
-    // XDS simulator defects are exercised in run_xds.rs, the EHDS ones in ehds_suites.rs.
+    // XDS simulator defects are exercised in run_xds.rs, the EHDS ones in ehds_suites.rs,
+    // the person's access log (under --require-auth) in balp_person.rs.
     let here = concat!(
         include_str!("run_sim.rs"),
         include_str!("run_xds.rs"),
-        include_str!("ehds_suites.rs")
+        include_str!("ehds_suites.rs"),
+        include_str!("balp_person.rs")
     );
     for d in samsvar_sim::defect_catalogue() {
         let name = d.name;
         assert!(
             here.contains(&format!("\"{name}\"")),
-            "simulator defect `{name}` has no test in run_sim.rs"
+            "simulator defect `{name}` has no test in run_sim.rs, run_xds.rs, ehds_suites.rs or balp_person.rs"
         );
     }
 }

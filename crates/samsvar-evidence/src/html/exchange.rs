@@ -2,7 +2,7 @@
 //! request and response headers and bodies (read back from `exchanges/<sha256>`).
 
 use crate::manifest::EXCHANGES_DIR;
-use samsvar_record::{AssertionRecord, Body, Exchange, StepRecord};
+use samsvar_record::{AssertionRecord, Body, Diagnostic, Exchange, ReceivedRecord, StepRecord};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -58,11 +58,9 @@ pub(super) fn shown_step(step: &StepRecord, dir: &Path, which: Assertions) -> Va
     })
 }
 
-/// An assertion as the page shows it: its findings' payload locations as text
-/// (`Patient.name (line 3, col 5)`), the way every renderer writes them.
-fn shown_assertion(a: &AssertionRecord) -> Value {
-    let issues: Vec<Value> = a
-        .issues
+/// Findings as the page lists them, each payload location as text.
+fn shown_findings(findings: &[Diagnostic]) -> Vec<Value> {
+    findings
         .iter()
         .map(|d| {
             json!({
@@ -70,11 +68,48 @@ fn shown_assertion(a: &AssertionRecord) -> Value {
                 "location": d.payload().map(ToString::to_string).unwrap_or_default(),
             })
         })
-        .collect();
+        .collect()
+}
+
+/// An assertion as the page shows it: its findings' payload locations as text
+/// (`Patient.name (line 3, col 5)`), the way every renderer writes them.
+fn shown_assertion(a: &AssertionRecord) -> Value {
+    let issues = shown_findings(&a.issues);
     json!({
         "kind": a.kind, "description": a.description, "location": a.location,
         "outcome": a.outcome, "expected": a.expected, "actual": a.actual,
         "message": a.message, "issues": issues,
+    })
+}
+
+/// A message a service of the run received, with its findings and a one-line summary:
+/// `POST /fhir/AuditEvent`, or the syslog header's APP-NAME and MSGID.
+pub(super) fn shown_received(message: &ReceivedRecord, dir: &Path) -> Value {
+    let request = &message.exchange.request;
+    let summary = match &request.method {
+        Some(method) => format!("{method} {}", request.url.as_deref().unwrap_or_default()),
+        None => {
+            let field = |name: &str| {
+                request
+                    .headers
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map_or("-", |(_, v)| v.as_str())
+                    .to_string()
+            };
+            format!(
+                "syslog <{}> {} {}",
+                field("pri"),
+                field("app-name"),
+                field("msgid")
+            )
+        }
+    };
+    let findings = shown_findings(&message.findings);
+    json!({
+        "received_at": message.received_at, "target": message.target,
+        "transport": message.transport, "peer": message.peer, "summary": summary,
+        "findings": findings, "exchange": shown_exchange(&message.exchange, dir),
     })
 }
 

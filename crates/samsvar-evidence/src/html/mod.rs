@@ -6,7 +6,7 @@ mod signature;
 
 use crate::error::{EvidenceError, Result};
 use crate::model::Evidence;
-use exchange::{Assertions, shown_step};
+use exchange::{Assertions, shown_received, shown_step};
 use samsvar_record::{Completion, Outcome, StepRecord, TestRecord};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -157,6 +157,7 @@ fn context(evidence: &Evidence, dir: &Path, signature: &SignatureInfo) -> Value 
         "not_started": unfinished(Completion::NotStarted),
         "interrupted": unfinished(Completion::Interrupted),
         "requirements": requirements,
+        "received": run.received.iter().map(|m| shown_received(m, dir)).collect::<Vec<_>>(),
     })
 }
 

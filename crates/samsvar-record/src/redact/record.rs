@@ -5,9 +5,11 @@
 use super::Redactor;
 use crate::event::Event;
 use crate::record::{
-    Body, Exchange, HttpMessage, Redactions, RunRecord, StepRecord, SuiteRecord, TestRecord,
+    Body, Exchange, HttpMessage, ReceivedRecord, Redactions, RunRecord, StepRecord, SuiteRecord,
+    TestRecord,
 };
 use bytes::Bytes;
+use samsvar_diagnostics::Diagnostic;
 
 /// A message as it went over the wire, before redaction.
 #[derive(Debug, Clone, Copy, Default)]
@@ -132,16 +134,26 @@ impl Redactor {
             self.option(&mut a.expected);
             self.option(&mut a.actual);
             self.option(&mut a.message);
-            for issue in &mut a.issues {
-                self.string(&mut issue.message);
-                self.option(&mut issue.hint);
-                if let Some(at) = issue.payload_mut() {
-                    self.option(&mut at.expression);
-                    self.option(&mut at.xpath);
-                    self.option(&mut at.pointer);
-                }
+            self.redact_findings(&mut a.issues);
+        }
+    }
+
+    fn redact_findings(&self, findings: &mut [Diagnostic]) {
+        for issue in findings {
+            self.string(&mut issue.message);
+            self.option(&mut issue.hint);
+            if let Some(at) = issue.payload_mut() {
+                self.option(&mut at.expression);
+                self.option(&mut at.xpath);
+                self.option(&mut at.pointer);
             }
         }
+    }
+
+    /// A message a system sent to samsvar: it may carry the system's own credentials.
+    pub fn redact_received(&self, message: &mut ReceivedRecord) {
+        self.redact_exchange(&mut message.exchange);
+        self.redact_findings(&mut message.findings);
     }
 
     pub fn redact_test(&self, test: &mut TestRecord) {
@@ -167,6 +179,9 @@ impl Redactor {
             target.url = self.url(&target.url).into_owned();
         }
         run.suites.iter_mut().for_each(|s| self.redact_suite(s));
+        run.received
+            .iter_mut()
+            .for_each(|m| self.redact_received(m));
     }
 
     /// Redacts the values an event carries.
@@ -181,6 +196,7 @@ impl Redactor {
                 }
             }
             Event::StepFinished { step, .. } => self.redact_step(step),
+            Event::MessageReceived { message } => self.redact_received(message),
             Event::TestFinished { reason, .. } => {
                 self.option(reason);
             }

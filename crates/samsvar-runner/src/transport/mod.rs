@@ -26,6 +26,10 @@ pub struct OutgoingRequest {
     pub headers: Vec<(String, String)>,
     pub body: Option<Bytes>,
     pub credentials: Credentials,
+    /// The suite target the request is addressed to, when it names one: its credentials
+    /// win over those of another target on the same origin (a FHIR server's professional
+    /// and patient logins share its base URL).
+    pub target: Option<String>,
 }
 
 /// Which credentials go with a request.
@@ -174,7 +178,7 @@ impl Transport {
         let mut method = req.method.clone();
         let mut url = req.url.clone();
         let mut body = req.body.clone();
-        let (client, auth) = self.access_for(&req.url, &req.credentials)?;
+        let (client, auth) = self.access_for(&req.url, req.target.as_deref(), &req.credentials)?;
         let auth = auth.as_deref();
         let mut challenged = false;
         for _ in 0..=MAX_REDIRECTS {

@@ -81,22 +81,33 @@ impl Transport {
     /// The HTTP client for `url`: the target's own when it has TLS settings (custom CA,
     /// client certificate), else the shared one. Redirects are not followed by it.
     pub fn client_for(&self, url: &Url) -> Client {
-        self.secured_for(url)
+        self.secured_for(url, None)
             .map_or_else(|| self.client.clone(), |s| s.client.clone())
     }
 
-    fn secured_for(&self, url: &Url) -> Option<&Secured> {
+    /// The security settings for a request to `url`: those of `target` when the URL is on
+    /// its origin, else those of the first target on that origin.
+    fn secured_for(&self, url: &Url, target: Option<&str>) -> Option<&Secured> {
         let origin = url.origin();
-        self.secured.iter().find(|s| s.origin == origin)
+        let on_origin = |s: &&Secured| s.origin == origin;
+        target
+            .and_then(|name| {
+                self.secured
+                    .iter()
+                    .filter(on_origin)
+                    .find(|s| s.name == name)
+            })
+            .or_else(|| self.secured.iter().find(on_origin))
     }
 
     /// The client and authorizer for a request to `url` with `credentials`.
     pub(super) fn access_for(
         &self,
         url: &Url,
+        target: Option<&str>,
         credentials: &Credentials,
     ) -> Result<(&Client, Option<Arc<Authorizer>>), TransportError> {
-        let Some(secured) = self.secured_for(url) else {
+        let Some(secured) = self.secured_for(url, target) else {
             return match credentials {
                 Credentials::Scope(_) => Err(TransportError::Other {
                     url: url.to_string(),

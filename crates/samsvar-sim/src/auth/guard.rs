@@ -131,13 +131,15 @@ async fn guard(State(server): State<AuthServer>, mut req: Request<Body>, next: N
     let resource_type = path.trim_start_matches('/').split('/').nth(1).unwrap_or("");
     let method = req.method().as_str().to_string();
     let is_metadata = resource_type == "metadata";
+    let patient_context = issued.patient.is_some();
     if !is_metadata
-        && !scopes::allows(
+        && (!scopes::allows(
             &issued.scopes,
             resource_type,
             &method,
             path.ends_with("/_search"),
-        )
+            patient_context,
+        ) || (patient_context && !compartment_interaction(&path)))
     {
         return outcome(
             StatusCode::FORBIDDEN,
@@ -154,6 +156,48 @@ async fn guard(State(server): State<AuthServer>, mut req: Request<Body>, next: N
         client_id: issued.client_id.clone(),
         sub: issued.client_id.clone(),
         jti: issued.jti.clone(),
+        patient: issued.patient.clone(),
     });
     next.run(req).await
+}
+
+/// The interactions a patient-context token may make, whose answers the FHIR simulator
+/// limits to the patient's compartment: read (`/{mount}/{type}/{id}`), vread
+/// (`…/_history/{vid}`) and search (`/{mount}/{type}`, `…/_search`). Everything else
+/// (history, operations, the system-level transaction) is refused.
+fn compartment_interaction(path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').skip(1).collect();
+    match segments.as_slice() {
+        [ty] | [ty, "_search"] => !ty.is_empty() && !ty.starts_with('$'),
+        [ty, id] => !ty.is_empty() && !id.starts_with('$') && !id.starts_with('_'),
+        [ty, id, "_history", vid] => !ty.is_empty() && !id.is_empty() && !vid.is_empty(),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compartment_interaction;
+
+    #[test]
+    fn a_patient_token_reads_vreads_and_searches_only() {
+        for ok in [
+            "/fhir/AuditEvent",
+            "/fhir/AuditEvent/_search",
+            "/fhir/Patient/p1",
+            "/fhir/Patient/p1/_history/2",
+        ] {
+            assert!(compartment_interaction(ok), "{ok}");
+        }
+        for refused in [
+            "/fhir",
+            "/fhir/",
+            "/fhir/Patient/p1/_history",
+            "/fhir/Patient/p1/$summary",
+            "/fhir/$export",
+            "/fhir/Patient/_history",
+        ] {
+            assert!(!compartment_interaction(refused), "{refused}");
+        }
+    }
 }

@@ -33,8 +33,13 @@ pub struct RegisteredClient {
     pub secret: Option<String>,
     /// Public keys for `private_key_jwt` (`{"keys": [...]}`).
     pub jwks: Option<Value>,
-    /// Scopes the client may get, e.g. `system/*.rs`, `system/Patient.cruds`.
+    /// Scopes the client may get, e.g. `system/*.rs`, `system/Patient.cruds`; for a
+    /// patient-context client `patient/*.rs`, `patient/AuditEvent.rs`.
     pub allowed_scopes: Vec<String>,
+    /// A patient-context client (SMART App Launch, the person's own app): its tokens act for
+    /// this patient (`Patient/{id}` is the compartment), the token response carries
+    /// `"patient": id`, and only `patient/…` read and search scopes are honoured.
+    pub patient: Option<String>,
 }
 
 /// Settings of the authorization server.
@@ -71,6 +76,8 @@ pub(crate) struct IssuedToken {
     pub jkt: Option<String>,
     /// The token's own id (tokens are opaque; this is what an introspection `jti` would be).
     pub jti: String,
+    /// The patient context of a patient-context client's token.
+    pub patient: Option<String>,
 }
 
 /// What the guard learnt from a valid access token, put into the request's extensions so
@@ -81,6 +88,10 @@ pub struct TokenClaims {
     /// The client credentials grant acts for the client itself: `sub` is the client id.
     pub sub: String,
     pub jti: String,
+    /// The patient id a patient-context token acts for (SMART launch context `patient`):
+    /// the FHIR simulator then answers reads and searches of that patient's compartment
+    /// only, and AuditEvent searches with that patient's events only (EHDS Art. 9).
+    pub patient: Option<String>,
 }
 
 /// Shared state of one authorization server.

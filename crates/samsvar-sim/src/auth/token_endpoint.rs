@@ -28,8 +28,8 @@ pub(super) async fn smart_configuration(
         "token_endpoint_auth_methods_supported": ["private_key_jwt", "client_secret_basic", "client_secret_post"],
         "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256", "EdDSA"],
         "dpop_signing_alg_values_supported": ["RS256", "ES256", "EdDSA"],
-        "scopes_supported": ["system/*.rs", "system/*.cruds", "system/*.read", "system/*.write"],
-        "capabilities": ["client-confidential-asymmetric", "client-confidential-symmetric"],
+        "scopes_supported": ["system/*.rs", "system/*.cruds", "system/*.read", "system/*.write", "patient/*.rs", "patient/*.read"],
+        "capabilities": ["client-confidential-asymmetric", "client-confidential-symmetric", "context-standalone-patient", "permission-patient"],
     }))
     .into_response()
 }
@@ -129,18 +129,23 @@ pub(super) async fn token(
         expires_at: Instant::now() + lifetime,
         jkt: jkt.clone(),
         jti: fresh_nonce(),
+        patient: client.patient.clone(),
     };
     if let Ok(mut state) = server.state.lock() {
         state.tokens.insert(access_token.clone(), issued);
     }
     let token_type = if jkt.is_some() { "DPoP" } else { "Bearer" };
-    let mut resp = Json(json!({
+    let mut body = json!({
         "access_token": access_token,
         "token_type": token_type,
         "expires_in": lifetime.as_secs(),
         "scope": granted.join(" "),
-    }))
-    .into_response();
+    });
+    // SMART App Launch: the launch context of a patient-context client.
+    if let Some(patient) = &client.patient {
+        body["patient"] = json!(patient);
+    }
+    let mut resp = Json(body).into_response();
     resp.headers_mut().insert(
         "cache-control",
         axum::http::HeaderValue::from_static("no-store"),

@@ -35,6 +35,8 @@ pub enum Defect {
     AuditNoPatient,
     AuditDelayed,
     AuditSearchIgnoresParams,
+    AuditLogNotPatientScoped,
+    AuditMhdPlainBalp,
 }
 
 impl Defect {
@@ -67,6 +69,8 @@ impl Defect {
         Defect::AuditNoPatient,
         Defect::AuditDelayed,
         Defect::AuditSearchIgnoresParams,
+        Defect::AuditLogNotPatientScoped,
+        Defect::AuditMhdPlainBalp,
     ];
 
     /// The stable kebab-case name used on the command line and in suites.
@@ -99,6 +103,8 @@ impl Defect {
             Defect::AuditNoPatient => "audit-no-patient",
             Defect::AuditDelayed => "audit-delayed",
             Defect::AuditSearchIgnoresParams => "audit-search-ignores-params",
+            Defect::AuditLogNotPatientScoped => "audit-log-not-patient-scoped",
+            Defect::AuditMhdPlainBalp => "audit-mhd-plain-balp",
         }
     }
 
@@ -167,6 +173,12 @@ impl Defect {
             }
             Defect::AuditSearchIgnoresParams => {
                 "AuditEvent search ignores every parameter and returns all recorded AuditEvents, while its self link lists them as applied"
+            }
+            Defect::AuditLogNotPatientScoped => {
+                "an AuditEvent search with a patient-context token (the person's own access log, EHDS Art. 9) returns other patients' events too: the patient compartment is not applied to AuditEvent"
+            }
+            Defect::AuditMhdPlainBalp => {
+                "MHD transactions are audited with the plain BALP pattern only: ITI-67 and ITI-68 without their ITI event-type subtype, ITI-65 as one BALP Create per entry instead of the Import event"
             }
         }
     }

@@ -3,7 +3,7 @@
 //! OperationOutcome.
 
 use axum::body::Body;
-use axum::extract::{OriginalUri, Path, RawQuery, State};
+use axum::extract::{Extension, OriginalUri, Path, RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::Response;
 use serde_json::{Value, json};
@@ -12,6 +12,7 @@ use std::sync::Arc;
 use super::MOUNT;
 use super::audit::Targets;
 use super::capability::capability_statement;
+use super::compartment;
 use super::defect::Defect;
 use super::request::{
     base_url, check_type, if_match, prefer_return, prefer_strict, read_body, resource_body,
@@ -24,10 +25,38 @@ use super::search::{SearchRequest, SortKey};
 use super::search_params;
 use super::state::FhirState;
 use super::store::{Lookup, Store, UpdateMode, WriteError};
+use crate::auth::TokenClaims;
 
 type Answer = Result<Response, Response>;
 
 type St = State<Arc<FhirState>>;
+
+/// The claims of the request's token, when the simulator runs behind `--require-auth`.
+type Claims = Option<Extension<TokenClaims>>;
+
+/// The patient a patient-context token acts for (see `compartment`).
+fn person(claims: &Claims) -> Option<&str> {
+    claims
+        .as_ref()
+        .and_then(|Extension(c)| c.patient.as_deref())
+}
+
+/// Outside the person's compartment a resource is, for them, not there (404: its
+/// existence is not theirs to learn).
+fn hide_outside(found: Lookup, patient: Option<&str>) -> Lookup {
+    match (patient, &found) {
+        (Some(p), Lookup::Found(v))
+            if !v
+                .resource
+                .as_ref()
+                .is_some_and(|r| compartment::visible(&r.json, p)) =>
+        {
+            Lookup::NotFound
+        }
+        (Some(_), Lookup::Deleted) => Lookup::NotFound,
+        _ => found,
+    }
+}
 
 pub async fn capability(State(st): St, headers: HeaderMap, uri: Uri) -> Response {
     let base = base_url(&headers, &uri, MOUNT);
@@ -41,12 +70,13 @@ pub async fn capability(State(st): St, headers: HeaderMap, uri: Uri) -> Response
 pub async fn read(
     State(st): St,
     Path((rt, id)): Path<(String, String)>,
+    claims: Claims,
     headers: HeaderMap,
     uri: Uri,
 ) -> Answer {
     check_type(&rt)?;
     let found = if valid_id(&id) {
-        st.store.read(&rt, &id)
+        hide_outside(st.store.read(&rt, &id), person(&claims))
     } else {
         Lookup::NotFound
     };
@@ -61,10 +91,14 @@ pub async fn read(
     found_or_error(found, &rt, &id)
 }
 
-pub async fn vread(State(st): St, Path((rt, id, vid)): Path<(String, String, String)>) -> Answer {
+pub async fn vread(
+    State(st): St,
+    Path((rt, id, vid)): Path<(String, String, String)>,
+    claims: Claims,
+) -> Answer {
     check_type(&rt)?;
     let found = match vid.parse::<u64>() {
-        Ok(vid) if valid_id(&id) => st.store.vread(&rt, &id, vid),
+        Ok(vid) if valid_id(&id) => hide_outside(st.store.vread(&rt, &id, vid), person(&claims)),
         _ => Lookup::NotFound,
     };
     found_or_error(found, &rt, &format!("{id}/_history/{vid}"))
@@ -288,18 +322,20 @@ pub async fn search_get(
     State(st): St,
     Path(rt): Path<String>,
     RawQuery(query): RawQuery,
+    claims: Claims,
     headers: HeaderMap,
     uri: Uri,
 ) -> Answer {
     check_type(&rt)?;
     let params = form_pairs(query.as_deref().unwrap_or_default().as_bytes());
-    search(&st, &rt, &params, &headers, &uri)
+    search(&st, &rt, &params, person(&claims), &headers, &uri)
 }
 
 pub async fn search_post(
     State(st): St,
     Path(rt): Path<String>,
     RawQuery(query): RawQuery,
+    claims: Claims,
     headers: HeaderMap,
     uri: Uri,
     body: Body,
@@ -320,7 +356,7 @@ pub async fn search_post(
     let body = read_body(&headers, body, st.config.max_request_body).await?;
     let mut params = form_pairs(query.as_deref().unwrap_or_default().as_bytes());
     params.extend(form_pairs(&body));
-    search(&st, &rt, &params, &headers, &uri)
+    search(&st, &rt, &params, person(&claims), &headers, &uri)
 }
 
 fn form_pairs(bytes: &[u8]) -> Vec<(String, String)> {
@@ -329,10 +365,13 @@ fn form_pairs(bytes: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A search; with `patient` (a patient-context token), of that patient's compartment only,
+/// whatever the parameters ask (an AuditEvent search is then the person's access log).
 fn search(
     st: &FhirState,
     rt: &str,
     params: &[(String, String)],
+    patient: Option<&str>,
     headers: &HeaderMap,
     uri: &Uri,
 ) -> Answer {
@@ -367,10 +406,14 @@ fn search(
     if st.has(Defect::SearchIgnoresParams) {
         request.filters.clear();
     }
+    // `audit-log-not-patient-scoped` forgets the compartment for AuditEvent: the person
+    // sees everyone's accesses.
+    let compartment =
+        patient.filter(|_| !(rt == "AuditEvent" && st.has(Defect::AuditLogNotPatientScoped)));
     let mut matches = st.store.search(rt, |v| {
-        v.resource
-            .as_ref()
-            .is_some_and(|r| request.matches(&r.json))
+        v.resource.as_ref().is_some_and(|r| {
+            request.matches(&r.json) && compartment.is_none_or(|p| compartment::visible(&r.json, p))
+        })
     });
     if let Some(filters) = claimed {
         request.filters = filters;

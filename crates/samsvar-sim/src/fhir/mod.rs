@@ -16,6 +16,7 @@
 
 mod audit;
 mod capability;
+mod compartment;
 mod defect;
 mod handlers;
 mod misbehave;
@@ -25,10 +26,11 @@ mod response;
 mod search;
 mod search_params;
 pub mod seed;
-mod state;
-mod store;
+pub(crate) mod state;
+pub(crate) mod store;
 mod time_format;
 
+pub use audit::AuditPush;
 pub use defect::{Defect, DefectSet, UnknownDefect};
 
 use axum::Router;
@@ -69,8 +71,8 @@ pub(crate) struct FhirConfig {
     pub offsite_origin: String,
     /// Load `fixtures/` into the store on the first request ([`seed`]).
     pub seed_fixtures: bool,
-    /// Also POST every AuditEvent to `{url}/AuditEvent` (ATNA Record Audit Event, RESTful).
-    pub audit_push: Option<String>,
+    /// Also send every AuditEvent to an audit record repository (ATNA Record Audit Event).
+    pub audit_push: Option<audit::AuditPush>,
     /// How long the `audit-delayed` defect holds an AuditEvent back.
     pub audit_delay: Duration,
     /// Record a BALP AuditEvent for every access (off for the audit record repository,
@@ -150,7 +152,14 @@ impl FhirSimBuilder {
     /// Also send every recorded AuditEvent to the audit record repository at `url` (its FHIR
     /// base): `POST {url}/AuditEvent`, in order, from a background task.
     pub fn audit_push(mut self, url: impl Into<String>) -> Self {
-        self.config.audit_push = Some(url.into());
+        self.config.audit_push = Some(AuditPush::Fhir(url.into()));
+        self
+    }
+
+    /// Send them as ATNA does ([`AuditPush`]): over FHIR, or as DICOM audit messages in
+    /// syslog over TLS.
+    pub fn audit_push_to(mut self, push: AuditPush) -> Self {
+        self.config.audit_push = Some(push);
         self
     }
 
@@ -175,6 +184,12 @@ impl FhirSimBuilder {
     /// The routes of this simulator, already under [`MOUNT`], to merge with other simulators
     /// on one listener.
     pub fn router(&self) -> Router {
+        self.router_and_state().0
+    }
+
+    /// The router and the state its handlers share, for a server that also writes into
+    /// the store itself (the audit record repository stores what arrives over syslog).
+    pub(crate) fn router_and_state(&self) -> (Router, Arc<state::FhirState>) {
         let state = Arc::new(state::FhirState::new(
             self.active_defects(),
             self.config.clone(),
@@ -216,8 +231,8 @@ impl FhirSimBuilder {
                 state.clone(),
                 misbehave::misbehave,
             ))
-            .with_state(state);
-        Router::new().nest(MOUNT, fhir)
+            .with_state(state.clone());
+        (Router::new().nest(MOUNT, fhir), state)
     }
 
     /// Bind `addr` (e.g. `127.0.0.1:0`) and serve. The handle's `base_url()` is

@@ -85,12 +85,30 @@ async fn run_async(args: RunArgs) -> Result<Exit, UsageError> {
     }
     // Both kept alive until the run ends; dropping them stops the servers. The repository
     // starts first, so that the simulated system can push its audit trail to it.
-    let arr =
-        start_audit_repository(&mut bindings, &suites, &sim_named, &args.audit_repository).await?;
-    let audit_push = arr
-        .as_ref()
-        .and_then(|h| h.endpoint(samsvar_sim::arr::TARGET))
-        .map(str::to_string);
+    let listen = RepositoryListen {
+        fhir: &args.audit_repository,
+        syslog: &args.audit_syslog,
+    };
+    let (arr, inbox) =
+        match start_audit_repository(&mut bindings, &suites, &sim_named, listen).await? {
+            Some((arr, inbox)) => (Some(arr), Some(inbox)),
+            None => (None, None),
+        };
+    let audit_push = match (&arr, args.sim_audit_push) {
+        (None, _) => None,
+        (Some(a), crate::cli::AuditTransport::Fhir) => {
+            Some(samsvar_sim::fhir::AuditPush::Fhir(a.base_url().to_string()))
+        }
+        (Some(a), crate::cli::AuditTransport::Syslog) => match (a.syslog_addr(), a.ca_pem()) {
+            (Some(addr), Some(ca)) => Some(samsvar_sim::fhir::AuditPush::Syslog {
+                addr: addr.to_string(),
+                ca_pem: ca.to_string(),
+            }),
+            _ => {
+                return Err("error: --sim-audit-push syslog needs the repository's syslog listener (not `--audit-syslog off`)".into());
+            }
+        },
+    };
     let _sim = if wants_sim {
         let scope = SimScope {
             unbound: bare_sim,
@@ -141,6 +159,9 @@ async fn run_async(args: RunArgs) -> Result<Exit, UsageError> {
     let out_dir = args.out.join(&options.run_id);
     std::fs::create_dir_all(&out_dir)
         .map_err(|e| format!("error: failed to create {}: {e}", out_dir.display()))?;
+    if let Some(arr) = &arr {
+        announce_syslog(arr, &out_dir)?;
+    }
 
     // Evidence: journal while running, bundle at the end (commands/evidence.rs).
     // The run's one redactor: the runner feeds it (config secrets, secret inputs, every
@@ -161,13 +182,19 @@ async fn run_async(args: RunArgs) -> Result<Exit, UsageError> {
     if let Some(t) = &terminal {
         sinks.add(Arc::clone(t));
     }
-    let runner = Runner::new(options);
+    let mut runner = Runner::new(options);
+    if let Some(inbox) = inbox {
+        runner = runner.with_inbox(inbox);
+    }
     let record = runner
         .run(&suites, &bindings, &sinks)
         .await
         .map_err(|e| format!("error: {e}"))?;
     if let Some(t) = &terminal {
         t.print_final_report(&record, &out_dir);
+    }
+    if let Some(line) = received_line(&record) {
+        eprintln!("{line}");
     }
 
     let written = write_outputs(&record, &out_dir, &formats)?;
@@ -329,15 +356,49 @@ struct SimScope<'a> {
     named: &'a [String],
 }
 
+/// One line on what the services of the run received (they are in the record and the
+/// report), or `None` when nothing arrived.
+fn received_line(record: &samsvar_record::RunRecord) -> Option<String> {
+    if record.received.is_empty() {
+        return None;
+    }
+    let mut by_transport: std::collections::BTreeMap<&str, usize> = Default::default();
+    for m in &record.received {
+        *by_transport.entry(m.transport.as_str()).or_default() += 1;
+    }
+    let with_findings = record
+        .received
+        .iter()
+        .filter(|m| !m.findings.is_empty())
+        .count();
+    let parts: Vec<String> = by_transport
+        .iter()
+        .map(|(t, n)| format!("{n} over {t}"))
+        .collect();
+    Some(format!(
+        "audit record repository: received {} message(s) ({}), {with_findings} with findings; each is in the evidence (report.html, \"Received by samsvar\")",
+        record.received.len(),
+        parts.join(", ")
+    ))
+}
+
+/// Where the repository samsvar serves listens: FHIR (HTTP) and syslog over TLS.
+#[derive(Clone, Copy)]
+struct RepositoryListen<'a> {
+    fhir: &'a str,
+    syslog: &'a str,
+}
+
 /// Serves an Audit Record Repository for the run when a suite has an `audit-repository`
-/// target that nothing else binds: the system under test pushes its audit records there
-/// and the suite searches what arrived (docs/balp.md).
+/// target that nothing else binds: the system under test sends its audit records there
+/// (FHIR or syslog over TLS), every message is recorded as evidence through the runner's
+/// inbox, and the suite searches what arrived (docs/balp.md, docs/audit-repository.md).
 async fn start_audit_repository(
     bindings: &mut Bindings,
     suites: &[Loaded],
     sim_named: &[String],
-    listen: &str,
-) -> Result<Option<samsvar_sim::SimHandle>, UsageError> {
+    listen: RepositoryListen<'_>,
+) -> Result<Option<(samsvar_sim::arr::Arr, samsvar_runner::Inbox)>, UsageError> {
     let mut wanted: Vec<&str> = Vec::new();
     for s in suites {
         for (name, decl) in &s.suite.targets {
@@ -351,23 +412,48 @@ async fn start_audit_repository(
     if wanted.is_empty() {
         return Ok(None);
     }
-    let handle = samsvar_sim::arr::start(listen).await.map_err(|e| {
-        format!("error: failed to start the audit record repository on {listen}: {e}")
-    })?;
-    let Some(url) = handle
-        .endpoint(samsvar_sim::arr::TARGET)
-        .map(str::to_string)
-    else {
-        return Err("error: the audit record repository started without its endpoint".into());
+    let (feed, inbox) = tokio::sync::mpsc::unbounded_channel();
+    let options = samsvar_sim::arr::ArrOptions {
+        listen: listen.fhir.to_string(),
+        syslog: (listen.syslog != "off").then(|| listen.syslog.to_string()),
+        target: wanted.join(","),
+        feed: Some(feed),
     };
+    let arr = samsvar_sim::arr::Arr::start(options).await.map_err(|e| {
+        format!(
+            "error: failed to start the audit record repository ({} / syslog {}): {e}",
+            listen.fhir, listen.syslog
+        )
+    })?;
+    let url = arr.base_url().to_string();
     for name in wanted {
         bind(bindings, name, &url, false);
         eprintln!(
             "audit record repository: samsvar serves `{name}` at {url} for this run; point the system's audit feed there (POST {url}/AuditEvent, or a batch Bundle to {url})"
         );
     }
-    Ok(Some(handle))
+    Ok(Some((arr, inbox)))
 }
+
+/// Writes the CA of the repository's syslog certificate into the run's folder and says
+/// where syslog over TLS listens.
+fn announce_syslog(arr: &samsvar_sim::arr::Arr, out_dir: &Path) -> Result<(), UsageError> {
+    let (Some(addr), Some(ca)) = (arr.syslog_addr(), arr.ca_pem()) else {
+        return Ok(());
+    };
+    let path = out_dir.join(AUDIT_REPOSITORY_CA);
+    std::fs::write(&path, ca)
+        .map_err(|e| format!("error: failed to write {}: {e}", path.display()))?;
+    eprintln!(
+        "audit record repository: syslog over TLS (RFC 5425, ATNA ITI-20) at {addr}; the sender trusts the CA in {}",
+        path.display()
+    );
+    Ok(())
+}
+
+/// The CA certificate of the repository's syslog listener, in the run's folder (and so in
+/// its evidence: the certificate the repository presented).
+pub const AUDIT_REPOSITORY_CA: &str = "audit-repository-ca.pem";
 
 /// Starts the built-in simulators on an ephemeral loopback port and binds the targets of
 /// `scope` (by name, else by kind) to one of them. With `audit_push`, the FHIR simulator
@@ -377,7 +463,7 @@ async fn start_simulators(
     suites: &[Loaded],
     defects: &[String],
     scope: SimScope<'_>,
-    audit_push: Option<String>,
+    audit_push: Option<samsvar_sim::fhir::AuditPush>,
 ) -> Result<samsvar_sim::SimHandle, UsageError> {
     let options = samsvar_sim::StartOptions { audit_push };
     let handle = samsvar_sim::start_with(
@@ -391,7 +477,10 @@ async fn start_simulators(
     for s in suites {
         for (name, decl) in &s.suite.targets {
             let named = scope.named.contains(name);
-            if bindings.targets.contains_key(name) || !(scope.unbound || named) {
+            // An optional target is bound only when asked by name (`NAME=sim`): a bare
+            // `--target sim` leaves it, and the tests that use it are skipped.
+            let by_bare_sim = scope.unbound && !decl.optional;
+            if bindings.targets.contains_key(name) || !(by_bare_sim || named) {
                 continue;
             }
             let by_kind = match decl.kind {

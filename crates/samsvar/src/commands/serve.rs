@@ -25,9 +25,12 @@ async fn run(selection: Selection, args: ServeArgs) -> anyhow::Result<Exit> {
     let started = if args.require_auth || args.tls_dir.is_some() {
         start_secured(selection, &args).await
     } else {
-        samsvar_sim::start_with(selection, &args.addr, &args.defects, &start_options(&args))
-            .await
-            .map_err(|e| e.to_string())
+        match start_options(&args) {
+            Ok(options) => samsvar_sim::start_with(selection, &args.addr, &args.defects, &options)
+                .await
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e),
+        }
     };
     let handle = match started {
         Ok(h) => h,
@@ -60,10 +63,25 @@ async fn run(selection: Selection, args: ServeArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
-fn start_options(args: &ServeArgs) -> samsvar_sim::StartOptions {
-    samsvar_sim::StartOptions {
-        audit_push: args.audit_push.clone(),
-    }
+fn start_options(args: &ServeArgs) -> Result<samsvar_sim::StartOptions, String> {
+    use samsvar_sim::fhir::AuditPush;
+    let audit_push = match (
+        &args.audit_push,
+        &args.audit_push_syslog,
+        &args.audit_push_ca,
+    ) {
+        (Some(url), _, _) => Some(AuditPush::Fhir(url.clone())),
+        (None, Some(addr), Some(ca)) => {
+            let ca_pem = std::fs::read_to_string(ca)
+                .map_err(|e| format!("failed to read the CA certificate {}: {e}", ca.display()))?;
+            Some(AuditPush::Syslog {
+                addr: addr.clone(),
+                ca_pem,
+            })
+        }
+        _ => None,
+    };
+    Ok(samsvar_sim::StartOptions { audit_push })
 }
 
 /// The simulators behind an authorization server and/or HTTPS.
@@ -75,7 +93,7 @@ async fn start_secured(
         AuthServer, AuthSettings, RegisteredClient, guarded, tls::TlsMaterial,
     };
     let (mut router, mounts) =
-        samsvar_sim::routes_with(selection, &args.defects, &start_options(args))
+        samsvar_sim::routes_with(selection, &args.defects, &start_options(args)?)
             .map_err(|e| e.to_string())?;
     if args.require_auth {
         let secret = match &args.client_secret_env {
@@ -100,13 +118,33 @@ async fn start_secured(
                 "--require-auth needs --client-secret-env VAR or --client-jwks FILE".into(),
             );
         }
+        let mut clients = vec![RegisteredClient {
+            client_id: args.client_id.clone(),
+            secret: secret.clone(),
+            jwks: jwks.clone(),
+            allowed_scopes: args.scope.split_whitespace().map(str::to_string).collect(),
+            patient: None,
+        }];
+        for spec in &args.patient_client {
+            let (id, patient) = patient_client(spec)?;
+            if clients.iter().any(|c| c.client_id == id) {
+                return Err(format!(
+                    "--patient-client {spec}: client `{id}` is registered already"
+                ));
+            }
+            eprintln!(
+                "samsvar-sim authorization server: patient client `{id}` acts for Patient/{patient}"
+            );
+            clients.push(RegisteredClient {
+                client_id: id,
+                secret: secret.clone(),
+                jwks: jwks.clone(),
+                allowed_scopes: vec!["patient/*.rs".to_string()],
+                patient: Some(patient),
+            });
+        }
         let auth = AuthServer::new(AuthSettings {
-            clients: vec![RegisteredClient {
-                client_id: args.client_id.clone(),
-                secret,
-                jwks,
-                allowed_scopes: args.scope.split_whitespace().map(str::to_string).collect(),
-            }],
+            clients,
             require_dpop: args.dpop,
             require_dpop_nonce: args.dpop_nonce,
             tls: args.tls_dir.is_some(),
@@ -147,6 +185,23 @@ async fn start_secured(
     }
 }
 
+/// `ID=PATIENT_ID` of `--patient-client`.
+fn patient_client(spec: &str) -> Result<(String, String), String> {
+    let (id, patient) = spec.split_once('=').unwrap_or((spec, ""));
+    let patient = patient.strip_prefix("Patient/").unwrap_or(patient);
+    let valid_id = |p: &str| {
+        (1..=64).contains(&p.len())
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+    };
+    if id.is_empty() || !valid_id(patient) {
+        return Err(format!(
+            "--patient-client `{spec}`: expected ID=PATIENT_ID, e.g. `person-app=pas-01` (a FHIR id: 1-64 of A-Z a-z 0-9 - .)"
+        ));
+    }
+    Ok((id.to_string(), patient.to_string()))
+}
+
 /// Ctrl-C everywhere; SIGTERM too on Unix (containers and process managers send it).
 ///
 /// The handlers are registered when this is called, not when the returned future is
@@ -172,4 +227,24 @@ fn stop_signals() -> std::io::Result<impl Future<Output = ()>> {
     Ok(async move {
         ctrl_c.recv().await;
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::patient_client;
+
+    #[test]
+    fn patient_client_specs() {
+        assert_eq!(
+            patient_client("app=p-1").unwrap(),
+            ("app".to_string(), "p-1".to_string())
+        );
+        assert_eq!(
+            patient_client("app=Patient/p-1").unwrap(),
+            ("app".to_string(), "p-1".to_string())
+        );
+        for bad in ["app", "app=", "=p1", "app=a/b", "app=a b"] {
+            assert!(patient_client(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -6,7 +6,7 @@ use crate::transport::{Credentials, OutgoingRequest};
 use crate::vars::{Scope, UndefinedVariable};
 use bytes::Bytes;
 use reqwest::Method;
-use samsvar_suite::model::{Body, HttpRequest, RequestAuth, Suite, TargetKind};
+use samsvar_suite::model::{Body, HttpRequest, RequestAuth, Suite, TargetKind, TemplatePart};
 use url::Url;
 
 /// Why a request could not be built, in one line.
@@ -93,7 +93,20 @@ pub async fn build(
         headers,
         body,
         credentials,
+        target: addressed_target(suite, http, target_name),
     })
+}
+
+/// The target whose credentials go with the request: the step's own, else the one its URL
+/// starts with (`url: "{{person}}/AuditEvent"` addresses `person`), else the only one.
+fn addressed_target(suite: &Suite, http: &HttpRequest, resolved: Option<&str>) -> Option<String> {
+    if http.target.is_none()
+        && let Some(TemplatePart::Var { name, .. }) = http.url.parts.first()
+        && suite.targets.contains_key(name)
+    {
+        return Some(name.clone());
+    }
+    resolved.map(str::to_string)
 }
 
 fn has_header(headers: &[(String, String)], name: &str) -> bool {

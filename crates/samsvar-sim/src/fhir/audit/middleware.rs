@@ -13,6 +13,7 @@ use std::sync::Arc;
 use super::context::CallContext;
 use super::event::{self, Bends, Kind, Subject};
 use super::interaction::Interaction;
+use super::mhd;
 use super::patient::patient_of;
 use super::record::Recorder;
 use super::target::Targets;
@@ -69,6 +70,7 @@ pub async fn audit(State(st): State<Arc<FhirState>>, req: Request, next: Next) -
         },
         _ => None,
     };
+    let mhd = mhd::Transaction::of(&interaction);
     let response = next.run(req).await;
     let status = response.status().as_u16();
     let ok = response.status().is_success();
@@ -107,10 +109,14 @@ pub async fn audit(State(st): State<Arc<FhirState>>, req: Request, next: Next) -
     let bends = Bends {
         swap_agents: st.has(Defect::AuditAgentRolesSwapped),
     };
-    let events = subjects
-        .iter()
-        .map(|s| event::build(s, &call, &base, bends))
-        .collect();
+    // MHD's more specific pattern, where the request is an MHD transaction (BALP 1:52.6).
+    let events =
+        mhd::events(&st, mhd, &response, &subjects, &call, &base, bends).unwrap_or_else(|| {
+            subjects
+                .iter()
+                .map(|s| event::build(s, &call, &base, bends))
+                .collect()
+        });
     Recorder::record(&st, events);
     response
 }

@@ -1,8 +1,10 @@
-//! The RESTful ATNA "Record Audit Event" direction: every recorded AuditEvent is POSTed to
-//! `{url}/AuditEvent` by one background task reading an unbounded queue, so events arrive
-//! in the order they were recorded and the SUT client's answer never waits for the
-//! repository. A failed push is retried a few times, then dropped; failures are reported
-//! once (until a push succeeds again) rather than once per event.
+//! The ATNA "Record Audit Event" [ITI-20] direction: every recorded AuditEvent is sent to
+//! an audit record repository by one background task reading an unbounded queue, so
+//! events arrive in the order they were recorded and the SUT client's answer never waits
+//! for the repository. Two transports: POSTed to `{url}/AuditEvent` (RESTful ATNA), or as
+//! a DICOM audit message in an RFC 5424 syslog message over TLS ([`super::syslog_out`]).
+//! A failed push is retried a few times, then dropped; failures are reported once (until a
+//! push succeeds again) rather than once per event.
 
 use serde_json::Value;
 use std::time::Duration;
@@ -15,10 +17,24 @@ const RETRY_PAUSES: &[Duration] = &[
     Duration::from_secs(3),
 ];
 
-/// Start the pusher for the repository at `base` (a FHIR base URL); needs a Tokio runtime.
-pub fn start(base: String) -> UnboundedSender<Value> {
+/// Where and how the simulator sends its audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditPush {
+    /// POST each AuditEvent to `{base}/AuditEvent` (a FHIR base URL).
+    Fhir(String),
+    /// Syslog over TLS to `addr` (`HOST:PORT`), trusting the CA certificates in `ca_pem`.
+    Syslog { addr: String, ca_pem: String },
+}
+
+/// Start the pusher; needs a Tokio runtime.
+pub fn start(push: AuditPush) -> UnboundedSender<Value> {
     let (tx, rx) = unbounded_channel();
-    tokio::spawn(run(base, rx));
+    match push {
+        AuditPush::Fhir(base) => tokio::spawn(run(base, rx)),
+        AuditPush::Syslog { addr, ca_pem } => {
+            tokio::spawn(super::syslog_out::run(addr, ca_pem, rx))
+        }
+    };
     tx
 }
 

@@ -13,15 +13,15 @@ use crate::fhir::state::FhirState;
 /// The push side of the audit trail, shared by all requests.
 #[derive(Debug)]
 pub struct Recorder {
-    push_url: Option<String>,
+    push: Option<push::AuditPush>,
     /// Started on the first event: the simulator's router may be built outside a runtime.
     queue: OnceLock<UnboundedSender<Value>>,
 }
 
 impl Recorder {
-    pub fn new(push_url: Option<String>) -> Self {
+    pub fn new(push: Option<push::AuditPush>) -> Self {
         Self {
-            push_url,
+            push,
             queue: OnceLock::new(),
         }
     }
@@ -44,8 +44,8 @@ impl Recorder {
     }
 
     fn queue(&self) -> Option<&UnboundedSender<Value>> {
-        let url = self.push_url.as_ref()?;
-        Some(self.queue.get_or_init(|| push::start(url.clone())))
+        let push = self.push.as_ref()?;
+        Some(self.queue.get_or_init(|| push::start(push.clone())))
     }
 }
 
