@@ -3,7 +3,7 @@
 //!
 //! - FHIR: `POST [base]/AuditEvent`, or a `batch`/`transaction` Bundle of them to `[base]`;
 //! - syslog over TLS (RFC 5424 messages in RFC 5425 frames) carrying DICOM audit
-//!   messages, which it stores as the AuditEvents they map to ([`dicom`]).
+//!   messages, which it stores as the AuditEvents they map to (the R4 `dicom` mappings).
 //!
 //! A suite searches what arrived (`GET [base]/AuditEvent?…`, as ITI-81 does it). It is the
 //! FHIR simulator without an audit trail of its own and without seed data. It accepts
