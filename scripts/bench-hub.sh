@@ -7,6 +7,7 @@
 #   RUNS=500              simulator runs to drain
 #   UPLOADS=1000          bundle uploads
 #   WORKERS="1 4"         worker counts to compare
+#   CARGO_TARGET_DIR      where cargo builds (default ./target)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PROFILE=${PROFILE:-release}
@@ -17,8 +18,9 @@ flag=$([ "$PROFILE" = release ] && echo --release || echo)
 dir=$([ "$PROFILE" = release ] && echo release || echo debug)
 
 cargo build $flag -p samsvar -p samsvar-hub --example hub_bench
-samsvar="$PWD/target/$dir/samsvar"
-bench="$PWD/target/$dir/examples/hub_bench"
+target=${CARGO_TARGET_DIR:-$PWD/target}
+samsvar="$target/$dir/samsvar"
+bench="$target/$dir/examples/hub_bench"
 work=$(mktemp -d)
 chmod 755 "$work"
 
