@@ -8,6 +8,7 @@
 
 pub mod arr;
 pub mod auth;
+mod dicom_codes;
 pub mod fhir;
 mod server;
 pub mod xds;

@@ -152,24 +152,7 @@ fn run_balp(dir: &Path, base: &str, person_patient: &str) -> Outcome {
         .unwrap_or_else(|| panic!("no run folder:\n{all}"));
     let record: Value =
         serde_json::from_str(&std::fs::read_to_string(run_dir.join("run.json")).unwrap()).unwrap();
-    fn walk(item: &Value, out: &mut BTreeMap<String, (String, String)>) {
-        if item["kind"] == "test" {
-            out.insert(
-                item["id"].as_str().unwrap().to_string(),
-                (
-                    item["outcome"].as_str().unwrap_or_default().to_string(),
-                    item.to_string(),
-                ),
-            );
-        }
-        for child in item["items"].as_array().into_iter().flatten() {
-            walk(child, out);
-        }
-    }
-    let mut tests = BTreeMap::new();
-    for suite in record["suites"].as_array().unwrap() {
-        walk(&suite["root"], &mut tests);
-    }
+    let tests = common::test_outcomes(&record);
     for (path, bytes) in common::every_file_under(&dir.join("out")) {
         assert!(
             !String::from_utf8_lossy(&bytes).contains(SECRET),

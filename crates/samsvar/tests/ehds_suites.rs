@@ -28,26 +28,7 @@ fn run_with(suite: &str, defects: &[&str], extra: &[&str]) -> Run {
 
 /// Test id → (outcome, the messages of its failed assertions).
 fn outcomes(run: &Run) -> BTreeMap<String, (String, String)> {
-    fn walk(item: &Value, out: &mut BTreeMap<String, (String, String)>) {
-        if item["kind"] == "test" {
-            out.insert(
-                item["id"].as_str().unwrap().to_string(),
-                (
-                    item["outcome"].as_str().unwrap_or_default().to_string(),
-                    item.to_string(),
-                ),
-            );
-        }
-        for child in item["items"].as_array().into_iter().flatten() {
-            walk(child, out);
-        }
-    }
-    let record = run.record();
-    let mut out = BTreeMap::new();
-    for suite in record["suites"].as_array().unwrap() {
-        walk(&suite["root"], &mut out);
-    }
-    out
+    common::test_outcomes(&run.record())
 }
 
 /// testsuites/balp's tests that a bare `--target sim` run does not judge like the others:

@@ -7,43 +7,35 @@
 //! older RFC 3881 one (`code`, `displayName`). Nothing is invented: an attribute the
 //! message lacks is absent from the AuditEvent, and the checks of [`super::findings`] say so.
 
-use super::xml_tree::Element;
+use crate::dicom_codes::fhir_system;
+use samsvar_xds::xml::Element;
 use serde_json::{Map, Value, json};
 
-/// FHIR code system URIs of the code system names audit messages use.
-fn system_of(name: &str) -> Option<String> {
-    let known = match name {
-        "DCM" => "http://dicom.nema.org/resources/ontology/DCM",
-        "IHE Transactions" => "urn:ihe:event-type-code",
-        // RFC 3881's own code lists (participant object id types) have no FHIR code system.
-        "RFC-3881" => "urn:ietf:rfc:3881",
-        "IHE" => "urn:ihe:event-type-code",
-        _ => {
-            if name.contains(':') {
-                return Some(name.to_string());
-            }
-            if !name.is_empty() && name.chars().all(|c| c.is_ascii_digit() || c == '.') {
-                return Some(format!("urn:oid:{name}"));
-            }
-            return None;
-        }
-    };
-    Some(known.to_string())
+/// The first attribute of `names` that is present (the DICOM and RFC 3881 spellings).
+fn attr_any<'e>(e: &'e Element, names: &[&str]) -> Option<&'e str> {
+    names.iter().find_map(|n| e.get_attr(n))
+}
+
+/// Children by local name: a message may or may not put the schema in a namespace.
+fn kids<'e>(e: &'e Element, name: &'e str) -> impl Iterator<Item = &'e Element> + 'e {
+    e.children.iter().filter(move |c| c.local == name)
+}
+
+fn kid<'e>(e: &'e Element, name: &str) -> Option<&'e Element> {
+    e.children.iter().find(|c| c.local == name)
 }
 
 /// A Coding from a coded element (`<EventID csd-code="110112" codeSystemName="DCM"
 /// originalText="Query"/>`, or `code`/`displayName` in RFC 3881).
 fn coding(element: &Element) -> Option<Value> {
-    let code = element.attr_any(&["csd-code", "code"])?;
+    let code = attr_any(element, &["csd-code", "code"])?;
     let mut c = Map::new();
-    if let Some(system) = element
-        .attr_any(&["codeSystemName", "codeSystem"])
-        .and_then(system_of)
+    if let Some(system) = attr_any(element, &["codeSystemName", "codeSystem"]).and_then(fhir_system)
     {
         c.insert("system".into(), json!(system));
     }
     c.insert("code".into(), json!(code));
-    if let Some(display) = element.attr_any(&["originalText", "displayName"]) {
+    if let Some(display) = attr_any(element, &["originalText", "displayName"]) {
         c.insert("display".into(), json!(display));
     }
     Some(Value::Object(c))
@@ -79,47 +71,46 @@ fn concepts<'a>(codes: impl Iterator<Item = &'a Element>) -> Option<Value> {
 pub fn audit_event(message: &Element) -> Map<String, Value> {
     let mut event = Map::new();
     event.insert("resourceType".into(), json!("AuditEvent"));
-    if let Some(id) = message.child("EventIdentification") {
-        insert(&mut event, "type", id.child("EventID").and_then(coding));
-        let subtypes: Vec<Value> = id.children("EventTypeCode").filter_map(coding).collect();
+    if let Some(id) = kid(message, "EventIdentification") {
+        insert(&mut event, "type", kid(id, "EventID").and_then(coding));
+        let subtypes: Vec<Value> = kids(id, "EventTypeCode").filter_map(coding).collect();
         if !subtypes.is_empty() {
             event.insert("subtype".into(), Value::Array(subtypes));
         }
         insert(
             &mut event,
             "action",
-            id.attr("EventActionCode").map(|a| json!(a)),
+            id.get_attr("EventActionCode").map(|a| json!(a)),
         );
         insert(
             &mut event,
             "recorded",
-            id.attr("EventDateTime").map(|t| json!(t)),
+            id.get_attr("EventDateTime").map(|t| json!(t)),
         );
         insert(
             &mut event,
             "outcome",
-            id.attr("EventOutcomeIndicator").map(|o| json!(o)),
+            id.get_attr("EventOutcomeIndicator").map(|o| json!(o)),
         );
         insert(
             &mut event,
             "outcomeDesc",
-            text(id.child("EventOutcomeDescription")),
+            text(kid(id, "EventOutcomeDescription")),
         );
         insert(
             &mut event,
             "purposeOfEvent",
-            concepts(id.children("PurposeOfUse")),
+            concepts(kids(id, "PurposeOfUse")),
         );
     }
-    let agents: Vec<Value> = message.children("ActiveParticipant").map(agent).collect();
+    let agents: Vec<Value> = kids(message, "ActiveParticipant").map(agent).collect();
     if !agents.is_empty() {
         event.insert("agent".into(), Value::Array(agents));
     }
-    if let Some(source) = message.child("AuditSourceIdentification") {
+    if let Some(source) = kid(message, "AuditSourceIdentification") {
         event.insert("source".into(), self::source(source));
     }
-    let entities: Vec<Value> = message
-        .children("ParticipantObjectIdentification")
+    let entities: Vec<Value> = kids(message, "ParticipantObjectIdentification")
         .map(entity)
         .collect();
     if !entities.is_empty() {
@@ -130,7 +121,7 @@ pub fn audit_event(message: &Element) -> Map<String, Value> {
 
 fn agent(participant: &Element) -> Value {
     let mut agent = Map::new();
-    let mut roles = participant.children("RoleIDCode");
+    let mut roles = kids(participant, "RoleIDCode");
     // The first role is the participation type (BALP's DCM#110152/110153); more are roles.
     insert(
         &mut agent,
@@ -145,34 +136,34 @@ fn agent(participant: &Element) -> Value {
         &mut agent,
         "who",
         participant
-            .attr("UserID")
+            .get_attr("UserID")
             .map(|id| json!({"identifier": {"value": id}})),
     );
     insert(
         &mut agent,
         "altId",
-        participant.attr("AlternativeUserID").map(|a| json!(a)),
+        participant.get_attr("AlternativeUserID").map(|a| json!(a)),
     );
     insert(
         &mut agent,
         "name",
-        participant.attr("UserName").map(|n| json!(n)),
+        participant.get_attr("UserName").map(|n| json!(n)),
     );
     insert(
         &mut agent,
         "requestor",
         participant
-            .attr("UserIsRequestor")
+            .get_attr("UserIsRequestor")
             .map(|r| json!(r.trim().eq_ignore_ascii_case("true"))),
     );
-    if let Some(address) = participant.attr("NetworkAccessPointID") {
+    if let Some(address) = participant.get_attr("NetworkAccessPointID") {
         let mut network = Map::new();
         network.insert("address".into(), json!(address));
         insert(
             &mut network,
             "type",
             participant
-                .attr("NetworkAccessPointTypeCode")
+                .get_attr("NetworkAccessPointTypeCode")
                 .map(|t| json!(t)),
         );
         agent.insert("network".into(), Value::Object(network));
@@ -185,18 +176,17 @@ fn source(source: &Element) -> Value {
     insert(
         &mut out,
         "site",
-        source.attr("AuditEnterpriseSiteID").map(|s| json!(s)),
+        source.get_attr("AuditEnterpriseSiteID").map(|s| json!(s)),
     );
     insert(
         &mut out,
         "observer",
         source
-            .attr("AuditSourceID")
+            .get_attr("AuditSourceID")
             .map(|id| json!({"identifier": {"value": id}, "display": id})),
     );
     // RFC 3881 puts the code in an attribute (`code`) or as text; DICOM in `csd-code`.
-    let types: Vec<Value> = source
-        .children("AuditSourceTypeCode")
+    let types: Vec<Value> = kids(source, "AuditSourceTypeCode")
         .filter_map(|t| {
             const SOURCE_TYPE: &str = "http://terminology.hl7.org/CodeSystem/security-source-type";
             let mut c = coding(t)
@@ -216,13 +206,12 @@ fn source(source: &Element) -> Value {
 
 fn entity(object: &Element) -> Value {
     let mut entity = Map::new();
-    if let Some(id) = object.attr("ParticipantObjectID") {
+    if let Some(id) = object.get_attr("ParticipantObjectID") {
         let mut identifier = Map::new();
         insert(
             &mut identifier,
             "type",
-            object
-                .child("ParticipantObjectIDTypeCode")
+            kid(object, "ParticipantObjectIDTypeCode")
                 .and_then(coding)
                 .map(|c| json!({"coding": [c]})),
         );
@@ -234,7 +223,7 @@ fn entity(object: &Element) -> Value {
         "type",
         fixed(
             "http://terminology.hl7.org/CodeSystem/audit-entity-type",
-            object.attr("ParticipantObjectTypeCode"),
+            object.get_attr("ParticipantObjectTypeCode"),
         ),
     );
     insert(
@@ -242,7 +231,7 @@ fn entity(object: &Element) -> Value {
         "role",
         fixed(
             "http://terminology.hl7.org/CodeSystem/object-role",
-            object.attr("ParticipantObjectTypeCodeRole"),
+            object.get_attr("ParticipantObjectTypeCodeRole"),
         ),
     );
     insert(
@@ -250,31 +239,32 @@ fn entity(object: &Element) -> Value {
         "lifecycle",
         fixed(
             "http://terminology.hl7.org/CodeSystem/dicom-audit-lifecycle",
-            object.attr("ParticipantObjectDataLifeCycle"),
+            object.get_attr("ParticipantObjectDataLifeCycle"),
         ),
     );
     insert(
         &mut entity,
         "securityLabel",
         object
-            .attr("ParticipantObjectSensitivity")
+            .get_attr("ParticipantObjectSensitivity")
             .map(|s| json!([{"code": s}])),
     );
     insert(
         &mut entity,
         "name",
-        text(object.child("ParticipantObjectName")),
+        text(kid(object, "ParticipantObjectName")),
     );
     insert(
         &mut entity,
         "query",
-        text(object.child("ParticipantObjectQuery")),
+        text(kid(object, "ParticipantObjectQuery")),
     );
-    let details: Vec<Value> = object
-        .children("ParticipantObjectDetail")
+    let details: Vec<Value> = kids(object, "ParticipantObjectDetail")
         .filter_map(|d| {
-            let kind = d.attr("type")?;
-            Some(json!({"type": kind, "valueBase64Binary": d.attr("value").unwrap_or_default()}))
+            let kind = d.get_attr("type")?;
+            Some(
+                json!({"type": kind, "valueBase64Binary": d.get_attr("value").unwrap_or_default()}),
+            )
         })
         .collect();
     if !details.is_empty() {
@@ -286,7 +276,10 @@ fn entity(object: &Element) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::arr::xml_tree::parse;
+
+    fn parse(xml: &[u8]) -> Result<Element, samsvar_xds::error::XmlError> {
+        samsvar_xds::xml::parse(xml, &samsvar_xds::XmlLimits::default())
+    }
 
     /// An ITI-18 query audit message as a Document Consumer sends it (values invented for
     /// the test; the shape is DICOM PS3.15 A.5 as ITI TF-2 3.18.5.1.1 uses it).

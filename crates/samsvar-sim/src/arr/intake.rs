@@ -6,7 +6,7 @@ use super::findings::{
     self, EVIDENCE_LIMIT, NOT_AUDIT_MESSAGE, SYSLOG_ENCODING, SYSLOG_FACILITY, SYSLOG_HEADER,
     SYSLOG_MSGID, SYSLOG_SEVERITY, SYSLOG_STRUCTURED_DATA, UNREADABLE,
 };
-use super::{dicom, rfc5424, xml_tree};
+use super::{dicom, rfc5424};
 use crate::fhir::state::FhirState;
 use bytes::Bytes;
 use samsvar_record::{Diagnostic, Direction, Exchange, ReceivedRecord, Redactor, WireMessage};
@@ -157,17 +157,17 @@ impl Intake {
         if std::str::from_utf8(message.msg).is_err() {
             found.push(SYSLOG_ENCODING.whole("the MSG is not valid UTF-8"));
         }
-        let root = match xml_tree::parse(message.msg) {
+        let root = match samsvar_xds::xml::parse(message.msg, &samsvar_xds::XmlLimits::default()) {
             Ok(root) => root,
             Err(e) => {
                 found.push(UNREADABLE.whole(format!("the MSG is not an XML audit message: {e}")));
                 return;
             }
         };
-        if root.name != "AuditMessage" {
+        if root.local != "AuditMessage" {
             found.push(NOT_AUDIT_MESSAGE.at(
-                samsvar_record::PayloadLocation::xpath(format!("/{}", root.name)),
-                format!("the root element is `{}`, not `AuditMessage`", root.name),
+                samsvar_record::PayloadLocation::xpath(format!("/{}", root.qname())),
+                format!("the root element is `{}`, not `AuditMessage`", root.qname()),
             ));
             return;
         }

@@ -17,7 +17,12 @@ pub mod findings;
 mod intake;
 mod rfc5424;
 mod syslog;
-mod xml_tree;
+
+/// A DICOM `AuditMessage` element as the AuditEvent it maps to (for the simulator's tests).
+#[cfg(test)]
+pub(crate) fn dicom_audit_event(root: &samsvar_xds::xml::Element) -> serde_json::Value {
+    serde_json::Value::Object(dicom::audit_event(root))
+}
 
 pub use intake::{FINDING_TAG_SYSTEM, Feed, MAX_KEPT_BYTES, MAX_KEPT_MESSAGES};
 pub use syslog::{MAX_MESSAGE, SyslogListener};

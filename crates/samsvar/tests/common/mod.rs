@@ -180,3 +180,31 @@ pub fn with_sim(defects: &[samsvar_sim::fhir::Defect], f: impl FnOnce(&str)) {
     f(sim.base_url());
     rt.block_on(sim.shutdown());
 }
+
+/// Every test of a run record (`run.json`), at any depth of groups: id → (outcome, the
+/// test's record as JSON, for messages and reasons).
+pub fn test_outcomes(
+    record: &serde_json::Value,
+) -> std::collections::BTreeMap<String, (String, String)> {
+    use serde_json::Value;
+    use std::collections::BTreeMap;
+    fn walk(item: &Value, out: &mut BTreeMap<String, (String, String)>) {
+        if item["kind"] == "test" {
+            out.insert(
+                item["id"].as_str().unwrap().to_string(),
+                (
+                    item["outcome"].as_str().unwrap_or_default().to_string(),
+                    item.to_string(),
+                ),
+            );
+        }
+        for child in item["items"].as_array().into_iter().flatten() {
+            walk(child, out);
+        }
+    }
+    let mut out = BTreeMap::new();
+    for suite in record["suites"].as_array().into_iter().flatten() {
+        walk(&suite["root"], &mut out);
+    }
+    out
+}

@@ -1,21 +1,11 @@
 //! A recorded AuditEvent as a DICOM PS3.15 A.5 audit message, the MSG of an ATNA
 //! Record Audit Event [ITI-20] over syslog: the `dicom` mappings of the R4 AuditEvent
 //! definition, read the other way round (the audit record repository reads them forward).
-//! Only what the event holds is written.
+//! Only what the event holds is written. Built and written with samsvar-xds's XML tree.
 
-use quick_xml::Writer;
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use crate::dicom_codes::dicom_name;
+use samsvar_xds::xml::{Element, to_string};
 use serde_json::Value;
-
-/// DICOM's code system names for the FHIR systems the trail uses; any other system is
-/// written as its URI (the OID for `urn:oid:`).
-fn system_name(system: &str) -> String {
-    match system {
-        "http://dicom.nema.org/resources/ontology/DCM" => "DCM".into(),
-        "urn:ihe:event-type-code" => "IHE Transactions".into(),
-        other => other.strip_prefix("urn:oid:").unwrap_or(other).to_string(),
-    }
-}
 
 fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
     let mut at = v;
@@ -33,204 +23,166 @@ fn first_coding(v: &Value) -> Option<&Value> {
     }
 }
 
-type Out = Writer<Vec<u8>>;
+fn element(name: &str) -> Element {
+    Element::new("", "", name)
+}
 
-fn coded(out: &mut Out, name: &str, coding: &Value) -> std::io::Result<()> {
-    let Some(code) = coding.get("code").and_then(Value::as_str) else {
-        return Ok(());
-    };
-    let mut e = BytesStart::new(name);
-    e.push_attribute(("csd-code", code));
+fn list<'a>(v: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
+    v.get(key).and_then(Value::as_array).into_iter().flatten()
+}
+
+/// Sets `attr` from the string at `path`, when there is one.
+fn set_from(e: &mut Element, attr: &str, value: Option<&str>) {
+    if let Some(v) = value {
+        e.set_attr(attr, v);
+    }
+}
+
+/// A coded element (`<EventID csd-code=… codeSystemName=… originalText=…/>`).
+fn coded(name: &str, coding: &Value) -> Option<Element> {
+    let code = coding.get("code").and_then(Value::as_str)?;
+    let mut e = element(name).attr("csd-code", code);
     if let Some(system) = coding.get("system").and_then(Value::as_str) {
-        e.push_attribute(("codeSystemName", system_name(system).as_str()));
+        e.set_attr("codeSystemName", dicom_name(system));
     }
-    if let Some(display) = coding.get("display").and_then(Value::as_str) {
-        e.push_attribute(("originalText", display));
-    }
-    out.write_event(Event::Empty(e))
+    set_from(
+        &mut e,
+        "originalText",
+        coding.get("display").and_then(Value::as_str),
+    );
+    Some(e)
 }
 
-fn text_element(out: &mut Out, name: &str, text: &str) -> std::io::Result<()> {
-    out.write_event(Event::Start(BytesStart::new(name)))?;
-    out.write_event(Event::Text(BytesText::new(text)))?;
-    out.write_event(Event::End(BytesEnd::new(name)))
-}
-
-/// The XML of `event` (an R4 AuditEvent as JSON).
+/// The XML of `event` (an R4 AuditEvent as JSON), with its XML declaration.
 pub fn audit_message(event: &Value) -> Vec<u8> {
-    let mut out = Writer::new(Vec::new());
-    // Writing into a Vec cannot fail; an error would only mean a bug in the writer.
-    if write(&mut out, event).is_err() {
-        return Vec::new();
+    let mut root = element("AuditMessage");
+    root.children.push(event_identification(event));
+    root.children.extend(list(event, "agent").map(participant));
+    if let Some(source) = event.get("source") {
+        root.children.push(audit_source(source));
     }
-    out.into_inner()
+    root.children
+        .extend(list(event, "entity").map(participant_object));
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>{}",
+        to_string(&root)
+    )
+    .into_bytes()
 }
 
-fn write(out: &mut Out, event: &Value) -> std::io::Result<()> {
-    out.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-    out.write_event(Event::Start(BytesStart::new("AuditMessage")))?;
-
-    let mut id = BytesStart::new("EventIdentification");
+fn event_identification(event: &Value) -> Element {
+    let mut id = element("EventIdentification");
     for (attr, key) in [
         ("EventActionCode", "action"),
         ("EventDateTime", "recorded"),
         ("EventOutcomeIndicator", "outcome"),
     ] {
-        if let Some(v) = event.get(key).and_then(Value::as_str) {
-            id.push_attribute((attr, v));
-        }
+        set_from(&mut id, attr, event.get(key).and_then(Value::as_str));
     }
-    out.write_event(Event::Start(id))?;
-    if let Some(t) = event.get("type").and_then(first_coding) {
-        coded(out, "EventID", t)?;
-    }
-    for s in event
-        .get("subtype")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        coded(out, "EventTypeCode", s)?;
-    }
+    id.children.extend(
+        event
+            .get("type")
+            .and_then(first_coding)
+            .and_then(|t| coded("EventID", t)),
+    );
+    id.children
+        .extend(list(event, "subtype").filter_map(|s| coded("EventTypeCode", s)));
     if let Some(d) = event.get("outcomeDesc").and_then(Value::as_str) {
-        text_element(out, "EventOutcomeDescription", d)?;
+        id.children.push(element("EventOutcomeDescription").text(d));
     }
-    out.write_event(Event::End(BytesEnd::new("EventIdentification")))?;
-
-    for agent in event
-        .get("agent")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        participant(out, agent)?;
-    }
-    if let Some(source) = event.get("source") {
-        audit_source(out, source)?;
-    }
-    for entity in event
-        .get("entity")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        participant_object(out, entity)?;
-    }
-    out.write_event(Event::End(BytesEnd::new("AuditMessage")))
+    id
 }
 
-fn participant(out: &mut Out, agent: &Value) -> std::io::Result<()> {
-    let mut e = BytesStart::new("ActiveParticipant");
+fn participant(agent: &Value) -> Element {
+    let mut e = element("ActiveParticipant");
     let user = str_at(agent, &["who", "identifier", "value"])
         .or_else(|| str_at(agent, &["who", "reference"]))
         .or_else(|| str_at(agent, &["who", "display"]));
-    if let Some(user) = user {
-        e.push_attribute(("UserID", user));
-    }
-    if let Some(alt) = agent.get("altId").and_then(Value::as_str) {
-        e.push_attribute(("AlternativeUserID", alt));
-    }
-    if let Some(name) = agent.get("name").and_then(Value::as_str) {
-        e.push_attribute(("UserName", name));
-    }
+    set_from(&mut e, "UserID", user);
+    set_from(
+        &mut e,
+        "AlternativeUserID",
+        agent.get("altId").and_then(Value::as_str),
+    );
+    set_from(
+        &mut e,
+        "UserName",
+        agent.get("name").and_then(Value::as_str),
+    );
     if let Some(requestor) = agent.get("requestor").and_then(Value::as_bool) {
-        e.push_attribute(("UserIsRequestor", if requestor { "true" } else { "false" }));
+        e.set_attr("UserIsRequestor", if requestor { "true" } else { "false" });
     }
     if let Some(address) = str_at(agent, &["network", "address"]) {
-        e.push_attribute(("NetworkAccessPointID", address));
-        if let Some(kind) = str_at(agent, &["network", "type"]) {
-            e.push_attribute(("NetworkAccessPointTypeCode", kind));
-        }
+        e.set_attr("NetworkAccessPointID", address);
+        set_from(
+            &mut e,
+            "NetworkAccessPointTypeCode",
+            str_at(agent, &["network", "type"]),
+        );
     }
-    out.write_event(Event::Start(e))?;
-    let roles = agent.get("type").into_iter().chain(
-        agent
-            .get("role")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten(),
+    let roles = agent.get("type").into_iter().chain(list(agent, "role"));
+    e.children.extend(
+        roles
+            .filter_map(first_coding)
+            .filter_map(|c| coded("RoleIDCode", c)),
     );
-    for role in roles {
-        if let Some(c) = first_coding(role) {
-            coded(out, "RoleIDCode", c)?;
-        }
-    }
-    out.write_event(Event::End(BytesEnd::new("ActiveParticipant")))
+    e
 }
 
-fn audit_source(out: &mut Out, source: &Value) -> std::io::Result<()> {
-    let mut e = BytesStart::new("AuditSourceIdentification");
+fn audit_source(source: &Value) -> Element {
+    let mut e = element("AuditSourceIdentification");
     let id = str_at(source, &["observer", "display"])
         .or_else(|| str_at(source, &["observer", "identifier", "value"]))
         .or_else(|| str_at(source, &["observer", "reference"]));
-    if let Some(id) = id {
-        e.push_attribute(("AuditSourceID", id));
-    }
-    if let Some(site) = source.get("site").and_then(Value::as_str) {
-        e.push_attribute(("AuditEnterpriseSiteID", site));
-    }
-    out.write_event(Event::Start(e))?;
-    for t in source
-        .get("type")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if let Some(c) = first_coding(t) {
-            coded(out, "AuditSourceTypeCode", c)?;
-        }
-    }
-    out.write_event(Event::End(BytesEnd::new("AuditSourceIdentification")))
+    set_from(&mut e, "AuditSourceID", id);
+    set_from(
+        &mut e,
+        "AuditEnterpriseSiteID",
+        source.get("site").and_then(Value::as_str),
+    );
+    e.children.extend(
+        list(source, "type")
+            .filter_map(first_coding)
+            .filter_map(|c| coded("AuditSourceTypeCode", c)),
+    );
+    e
 }
 
-fn participant_object(out: &mut Out, entity: &Value) -> std::io::Result<()> {
-    let mut e = BytesStart::new("ParticipantObjectIdentification");
+fn participant_object(entity: &Value) -> Element {
+    let mut e = element("ParticipantObjectIdentification");
     let identifier = str_at(entity, &["what", "identifier", "value"]);
     let reference = str_at(entity, &["what", "reference"]);
-    if let Some(id) = identifier.or(reference) {
-        e.push_attribute(("ParticipantObjectID", id));
-    }
+    set_from(&mut e, "ParticipantObjectID", identifier.or(reference));
     for (attr, key) in [
         ("ParticipantObjectTypeCode", "type"),
         ("ParticipantObjectTypeCodeRole", "role"),
         ("ParticipantObjectDataLifeCycle", "lifecycle"),
     ] {
-        if let Some(code) = entity
-            .get(key)
-            .and_then(|v| v.get("code"))
-            .and_then(Value::as_str)
-        {
-            e.push_attribute((attr, code));
-        }
+        set_from(&mut e, attr, str_at(entity, &[key, "code"]));
     }
-    out.write_event(Event::Start(e))?;
-    match (
+    let id_type = match (
         identifier,
         entity
             .pointer("/what/identifier/type")
             .and_then(first_coding),
     ) {
-        (Some(_), Some(kind)) => coded(out, "ParticipantObjectIDTypeCode", kind)?,
+        (Some(_), Some(kind)) => coded("ParticipantObjectIDTypeCode", kind),
         // A FHIR reference is a URI: RFC 3881's object id type 12.
-        _ if reference.is_some() && identifier.is_none() => coded(
-            out,
+        (None, _) if reference.is_some() => coded(
             "ParticipantObjectIDTypeCode",
-            &serde_json::json!({"code": "12", "system": "RFC-3881", "display": "URI"}),
-        )?,
-        _ => {}
-    }
+            &serde_json::json!({"code": "12", "system": "urn:ietf:rfc:3881", "display": "URI"}),
+        ),
+        _ => None,
+    };
+    e.children.extend(id_type);
     if let Some(name) = entity.get("name").and_then(Value::as_str) {
-        text_element(out, "ParticipantObjectName", name)?;
+        e.children.push(element("ParticipantObjectName").text(name));
     }
     if let Some(query) = entity.get("query").and_then(Value::as_str) {
-        text_element(out, "ParticipantObjectQuery", query)?;
+        e.children
+            .push(element("ParticipantObjectQuery").text(query));
     }
-    for detail in entity
-        .get("detail")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for detail in list(entity, "detail") {
         let Some(kind) = detail.get("type").and_then(Value::as_str) else {
             continue;
         };
@@ -245,10 +197,53 @@ fn participant_object(out: &mut Out, entity: &Value) -> std::io::Result<()> {
             }
             (None, None) => continue,
         };
-        let mut d = BytesStart::new("ParticipantObjectDetail");
-        d.push_attribute(("type", kind));
-        d.push_attribute(("value", value.as_str()));
-        out.write_event(Event::Empty(d))?;
+        e.children.push(
+            element("ParticipantObjectDetail")
+                .attr("type", kind)
+                .attr("value", value),
+        );
     }
-    out.write_event(Event::End(BytesEnd::new("ParticipantObjectIdentification")))
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// What the simulator sends reads back, through the repository's mapping, as the
+    /// same event: the two directions of one mapping agree.
+    #[test]
+    fn a_balp_event_survives_the_trip_through_dicom() {
+        let event = json!({
+            "resourceType": "AuditEvent",
+            "type": {"system": "http://terminology.hl7.org/CodeSystem/audit-event-type", "code": "rest", "display": "Restful Operation"},
+            "subtype": [{"system": "http://hl7.org/fhir/restful-interaction", "code": "read", "display": "read"}],
+            "action": "R", "recorded": "2026-12-04T10:00:00Z", "outcome": "0",
+            "agent": [{"type": {"coding": [{"system": "http://dicom.nema.org/resources/ontology/DCM", "code": "110153", "display": "Source Role ID"}]},
+                       "who": {"identifier": {"value": "samsvar/0.1.0"}}, "requestor": true,
+                       "network": {"address": "127.0.0.1", "type": "2"}}],
+            "source": {"observer": {"display": "samsvar-sim"}},
+            "entity": [{"what": {"reference": "Patient/p1"},
+                        "type": {"system": "http://terminology.hl7.org/CodeSystem/audit-entity-type", "code": "1"},
+                        "role": {"system": "http://terminology.hl7.org/CodeSystem/object-role", "code": "1"},
+                        "detail": [{"type": "X-Request-Id", "valueString": "r-1"}]}]
+        });
+        let xml = audit_message(&event);
+        let root =
+            samsvar_xds::xml::parse(&xml, &samsvar_xds::XmlLimits::default()).expect("parses");
+        let back = crate::arr::dicom_audit_event(&root);
+        for key in ["type", "subtype", "action", "recorded", "outcome"] {
+            assert_eq!(back[key], event[key], "{key}");
+        }
+        assert_eq!(back["agent"][0]["type"], event["agent"][0]["type"]);
+        assert_eq!(back["agent"][0]["who"], event["agent"][0]["who"]);
+        assert_eq!(back["agent"][0]["network"], event["agent"][0]["network"]);
+        assert_eq!(
+            back["entity"][0]["what"]["identifier"]["value"],
+            "Patient/p1"
+        );
+        assert_eq!(back["entity"][0]["type"], event["entity"][0]["type"]);
+        assert_eq!(back["entity"][0]["detail"][0]["valueBase64Binary"], "ci0x");
+    }
 }
