@@ -24,10 +24,10 @@ fn start_serve(args: &[&str]) -> (Child, String, Vec<String>, mpsc::Receiver<Str
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
+        // Keep reading after the receiver is gone: closing the pipe would make the
+        // server's next log line fail.
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
+            let _ = tx.send(line);
         }
     });
     let mut seen = Vec::new();

@@ -82,9 +82,9 @@ pub fn start(name: &'static str, script: &str, args: &[&str]) -> Result<Server, 
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
+            // Keep reading after the receiver is gone so the script never writes to a
+            // closed pipe.
+            let _ = tx.send(line);
         }
     });
 
