@@ -116,6 +116,9 @@ pub struct Verification {
     pub outcome: Option<String>,
     /// `name = url` of every target the run marked simulated.
     pub simulated_targets: Vec<String>,
+    /// A record without suites of what a client sent to the simulators (`samsvar serve
+    /// --record`): the simulated targets served the system under test, which was the client.
+    pub client_session: bool,
     /// `--test` patterns of a run that left tests out (a partial run).
     pub partial: Option<String>,
 }
@@ -178,7 +181,13 @@ impl Verification {
                 }
             );
         }
-        if !self.simulated_targets.is_empty() {
+        if self.client_session && !self.simulated_targets.is_empty() {
+            let _ = writeln!(
+                out,
+                "  CLIENT SESSION — the system under test was the client of samsvar's simulators ({}); what it sent, with the findings, is the record's `received`",
+                self.simulated_targets.join(", ")
+            );
+        } else if !self.simulated_targets.is_empty() {
             let _ = writeln!(
                 out,
                 "  SIMULATED TARGETS — not evidence about any product: {}",
@@ -265,6 +274,7 @@ pub fn verify_bundle(dir: &Path, trust: &Trust) -> Result<Verification> {
         complete: None,
         outcome: None,
         simulated_targets: Vec::new(),
+        client_session: false,
         partial: None,
     };
 
@@ -292,6 +302,8 @@ pub fn verify_bundle(dir: &Path, trust: &Trust) -> Result<Verification> {
             .filter(|t| t.simulated)
             .map(|t| format!("{} = {}", t.name, t.url))
             .collect();
+        verification.client_session =
+            evidence.run.suites.is_empty() && !evidence.run.received.is_empty();
         verification.partial = evidence
             .run
             .selection

@@ -10,6 +10,7 @@ pub mod arr;
 pub mod auth;
 mod dicom_codes;
 pub mod fhir;
+pub mod recording;
 mod server;
 pub mod xds;
 

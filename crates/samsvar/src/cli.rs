@@ -211,6 +211,19 @@ pub struct ServeArgs {
     /// With --tls-dir: demand a client certificate signed by that CA (mutual TLS).
     #[arg(long, requires = "tls_dir")]
     pub mtls: bool,
+    /// Keep every exchange a client has with the simulators as evidence: journaled as it
+    /// happens, validated (XDS metadata rules, FHIR resource checks) and written when serve
+    /// stops as one bundle per client, `DIR/<client>/<run-id>/` (the client: its token's
+    /// client id with --require-auth, else the NAME of a `/clients/NAME/` path prefix, else
+    /// its IP address).
+    #[arg(long, value_name = "DIR")]
+    pub record: Option<PathBuf>,
+    /// Sign the bundles of --record (PEM key from `samsvar keygen`), as `run --sign-key`.
+    #[arg(long = "sign-key", value_name = "FILE", requires = "record")]
+    pub sign_key: Option<PathBuf>,
+    /// X.509 certificate chain (PEM) for the signing key: added to the signature as `x5c`.
+    #[arg(long = "sign-cert", value_name = "FILE", requires = "sign_key")]
+    pub sign_cert: Option<PathBuf>,
 }
 
 /// How an audit trail travels to an audit record repository (ATNA ITI-20).

@@ -154,6 +154,8 @@ fn context(evidence: &Evidence, dir: &Path, signature: &SignatureInfo) -> Value 
         "format_version": evidence.format_version,
         "signature": signature,
         "simulated": simulated,
+        // `samsvar serve --record`: the simulators served the system under test (a client).
+        "client_session": run.suites.is_empty() && !run.received.is_empty(),
         "not_started": unfinished(Completion::NotStarted),
         "interrupted": unfinished(Completion::Interrupted),
         "requirements": requirements,

@@ -158,7 +158,11 @@ async fn guard(State(server): State<AuthServer>, mut req: Request<Body>, next: N
         jti: issued.jti.clone(),
         patient: issued.patient.clone(),
     });
-    next.run(req).await
+    let mut response = next.run(req).await;
+    response
+        .extensions_mut()
+        .insert(super::AuthenticatedClient(issued.client_id));
+    response
 }
 
 /// The interactions a patient-context token may make, whose answers the FHIR simulator

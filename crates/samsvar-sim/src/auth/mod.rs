@@ -94,6 +94,12 @@ pub struct TokenClaims {
     pub patient: Option<String>,
 }
 
+/// Put into a response's extensions by the guard (a valid access token) and the token
+/// endpoint (an authenticated client): the client the exchange belongs to, for layers
+/// outside the simulator that record who called (`samsvar serve --record`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthenticatedClient(pub String);
+
 /// Shared state of one authorization server.
 #[derive(Debug, Clone)]
 pub struct AuthServer {

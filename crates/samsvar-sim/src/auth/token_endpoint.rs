@@ -150,6 +150,8 @@ pub(super) async fn token(
         "cache-control",
         axum::http::HeaderValue::from_static("no-store"),
     );
+    resp.extensions_mut()
+        .insert(super::AuthenticatedClient(client.client_id.clone()));
     resp
 }
 

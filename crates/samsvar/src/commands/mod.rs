@@ -8,6 +8,7 @@ mod profiles;
 pub(crate) mod report;
 mod run;
 mod serve;
+mod serve_record;
 mod signer;
 mod suites;
 pub(crate) mod validate;

@@ -1,14 +1,27 @@
 //! `samsvar serve`: run reference simulators on loopback until Ctrl-C.
 
 use crate::cli::ServeArgs;
+use crate::commands::serve_record::Sessions;
+use crate::commands::signer::load_signer;
 use crate::exit::Exit;
+use samsvar_record::Redactor;
 use samsvar_sim::Selection;
+use samsvar_sim::recording::{RecordFeed, Recorded};
+
+/// A line on stderr that may fail: a simulator keeps serving when whoever read its log
+/// (a pipe, `| head`, a test harness) has gone away, where `eprintln!` would panic.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
 
 pub fn serve(args: ServeArgs) -> anyhow::Result<Exit> {
     let selection: Selection = match args.sim.parse() {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {e}");
+            note!("error: {e}");
             return Ok(Exit::Usage);
         }
     };
@@ -22,8 +35,24 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<Exit> {
 async fn run(selection: Selection, args: ServeArgs) -> anyhow::Result<Exit> {
     let stop =
         stop_signals().map_err(|e| anyhow::anyhow!("failed to install the Ctrl-C handler: {e}"))?;
-    let started = if args.require_auth || args.tls_dir.is_some() {
-        start_secured(selection, &args).await
+    // `--record`: the signing key is read before anything starts, like `run --sign-key`.
+    let signer = match load_signer(args.sign_key.as_deref(), args.sign_cert.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            note!("error: {e:#}");
+            return Ok(Exit::Usage);
+        }
+    };
+    let redactor = Redactor::new();
+    let (record, mut inbox) = match &args.record {
+        Some(_) => {
+            let (feed, inbox) = tokio::sync::mpsc::unbounded_channel::<Recorded>();
+            (Some((feed, redactor.clone())), Some(inbox))
+        }
+        None => (None, None),
+    };
+    let started = if args.require_auth || args.tls_dir.is_some() || record.is_some() {
+        start_secured(selection, &args, record).await
     } else {
         match start_options(&args) {
             Ok(options) => samsvar_sim::start_with(selection, &args.addr, &args.defects, &options)
@@ -35,32 +64,73 @@ async fn run(selection: Selection, args: ServeArgs) -> anyhow::Result<Exit> {
     let handle = match started {
         Ok(h) => h,
         Err(e) => {
-            eprintln!("error: {e}");
+            note!("error: {e}");
             return Ok(Exit::Usage);
         }
     };
     if !handle.local_addr().ip().is_loopback() {
-        eprintln!(
+        note!(
             "warning: listening on {}, reachable beyond this machine; the simulator has no authentication",
             handle.local_addr()
         );
     }
     for endpoint in handle.endpoints() {
-        eprintln!(
+        note!(
             "samsvar-sim {} listening on {}",
-            endpoint.target, endpoint.base_url
+            endpoint.target,
+            endpoint.base_url
         );
     }
     if args.defects.is_empty() {
-        eprintln!("samsvar-sim defects: none");
+        note!("samsvar-sim defects: none");
     } else {
-        eprintln!("samsvar-sim defects: {}", args.defects.join(", "));
+        note!("samsvar-sim defects: {}", args.defects.join(", "));
     }
-    eprintln!("press Ctrl-C to stop");
-    stop.await;
-    eprintln!("samsvar-sim stopping");
+    let mut sessions = args.record.as_ref().map(|dir| {
+        note!(
+            "samsvar-sim recording every exchange into {} (one bundle per client; name a client with a path prefix: {}/clients/NAME/…)",
+            dir.display(),
+            handle.origin().replacen(
+                "http://",
+                if args.tls_dir.is_some() { "https://" } else { "http://" },
+                1
+            )
+        );
+        Sessions::new(dir, redactor.clone(), signer, handle.endpoints())
+    });
+    note!("press Ctrl-C to stop");
+    match (&mut sessions, &mut inbox) {
+        (Some(sessions), Some(inbox)) => {
+            tokio::pin!(stop);
+            loop {
+                tokio::select! {
+                    () = &mut stop => break,
+                    Some(recorded) = inbox.recv() => {
+                        for line in sessions.on_exchange(recorded) {
+                            note!("{line}");
+                        }
+                    }
+                }
+            }
+        }
+        _ => stop.await,
+    }
+    note!("samsvar-sim stopping");
     handle.shutdown().await;
-    Ok(Exit::Ok)
+    let (Some(mut sessions), Some(mut inbox)) = (sessions, inbox) else {
+        return Ok(Exit::Ok);
+    };
+    // Exchanges that were answered while serve was stopping.
+    while let Ok(recorded) = inbox.try_recv() {
+        for line in sessions.on_exchange(recorded) {
+            note!("{line}");
+        }
+    }
+    let (lines, ok) = sessions.finish();
+    for line in lines {
+        note!("{line}");
+    }
+    Ok(if ok { Exit::Ok } else { Exit::Usage })
 }
 
 fn start_options(args: &ServeArgs) -> Result<samsvar_sim::StartOptions, String> {
@@ -84,10 +154,12 @@ fn start_options(args: &ServeArgs) -> Result<samsvar_sim::StartOptions, String> 
     Ok(samsvar_sim::StartOptions { audit_push })
 }
 
-/// The simulators behind an authorization server and/or HTTPS.
+/// The simulators behind an authorization server and/or HTTPS, and/or recorded
+/// (`record`: where exchanges go, and the redactor they are recorded through).
 async fn start_secured(
     selection: Selection,
     args: &ServeArgs,
+    record: Option<(RecordFeed, Redactor)>,
 ) -> Result<samsvar_sim::SimHandle, String> {
     use samsvar_sim::auth::{
         AuthServer, AuthSettings, RegisteredClient, guarded, tls::TlsMaterial,
@@ -113,6 +185,9 @@ async fn start_secured(
             }
             None => None,
         };
+        if let (Some(secret), Some((_, redactor))) = (&secret, &record) {
+            redactor.register(secret);
+        }
         if secret.is_none() && jwks.is_none() {
             return Err(
                 "--require-auth needs --client-secret-env VAR or --client-jwks FILE".into(),
@@ -132,7 +207,7 @@ async fn start_secured(
                     "--patient-client {spec}: client `{id}` is registered already"
                 ));
             }
-            eprintln!(
+            note!(
                 "samsvar-sim authorization server: patient client `{id}` acts for Patient/{patient}"
             );
             clients.push(RegisteredClient {
@@ -151,9 +226,24 @@ async fn start_secured(
             ..AuthSettings::default()
         });
         router = guarded(router, &auth, samsvar_sim::fhir::MOUNT);
-        eprintln!(
+        note!(
             "samsvar-sim authorization server: token endpoint /auth/token, client `{}`",
             args.client_id
+        );
+    }
+    if let Some((feed, redactor)) = record {
+        router = samsvar_sim::recording::record(
+            router,
+            samsvar_sim::recording::Recording {
+                feed,
+                redactor,
+                mounts: mounts.clone(),
+                transport: if args.tls_dir.is_some() {
+                    "https"
+                } else {
+                    "http"
+                },
+            },
         );
     }
     match &args.tls_dir {
@@ -171,7 +261,7 @@ async fn start_secured(
             let config = material
                 .server_config(args.mtls)
                 .map_err(|e| e.to_string())?;
-            eprintln!(
+            note!(
                 "samsvar-sim TLS: trust {} ; client certificate {} with key {}{}",
                 files.ca_cert.display(),
                 files.client_cert.display(),
