@@ -7,7 +7,8 @@ use crate::error::{EvidenceError, Result};
 use crate::keys::SigningKey;
 use crate::manifest::{self, EVIDENCE_JSON, EVIDENCE_JWS, EXCHANGES_DIR};
 use crate::model::{
-    EVIDENCE_FORMAT, EVIDENCE_FORMAT_VERSION, Evidence, PackageDigest, SutIdentity, ToolBuild,
+    EVIDENCE_FORMAT, EVIDENCE_FORMAT_VERSION, Evidence, ManifestEntry, PackageDigest, SutIdentity,
+    ToolBuild,
 };
 use samsvar_record::{Body, Redactor, RunRecord, sha256_hex};
 use std::path::{Path, PathBuf};
@@ -61,15 +62,44 @@ pub fn write_bundle(
     complete: bool,
     options: &BundleOptions,
 ) -> Result<BundleSummary> {
+    let store = BodyStore::new(dir.join(EXCHANGES_DIR));
+    write_bundle_with(dir, record, complete, options, store)
+}
+
+/// [`write_bundle`] with the bodies `store` of this process (the journal's): exchange
+/// files it wrote, under the names the final scrub gives their bodies, are neither read
+/// back nor hashed again.
+pub(crate) fn write_bundle_with(
+    dir: &Path,
+    record: &RunRecord,
+    complete: bool,
+    options: &BundleOptions,
+    mut store: BodyStore,
+) -> Result<BundleSummary> {
     std::fs::create_dir_all(dir).map_err(|e| EvidenceError::io("create", dir, e))?;
     let scrubber = &options.redactor;
     let mut run = record.clone();
     scrubber.redact_run(&mut run);
 
-    let mut store = BodyStore::new(dir.join(EXCHANGES_DIR));
+    // The names of the bodies as scrubbed now, with every secret of the run known.
+    let mut clean = std::collections::HashSet::new();
     for body in run.bodies() {
-        store.put(body, scrubber)?;
+        if let Some(name) = store.put(body, scrubber)? {
+            clean.insert(name);
+        }
     }
+    // A file this process wrote under such a name holds exactly those scrubbed bytes; any
+    // other file (one stored before a secret was learnt, one of an earlier process) is
+    // read and checked below like every other file.
+    let known = |rel: &str| -> Option<ManifestEntry> {
+        let name = rel.strip_prefix(EXCHANGES_DIR)?.strip_prefix('/')?;
+        let size = store.written(name).filter(|_| clean.contains(name))?;
+        Some(ManifestEntry {
+            path: rel.to_string(),
+            sha256: name.to_string(),
+            size,
+        })
+    };
 
     let mut sut = options.sut.clone();
     if let Some(sut) = &mut sut
@@ -151,7 +181,7 @@ pub fn write_bundle(
 
     // Second line of defence: scrub every file that is already there (other reporters' output).
     for rel in manifest::list_files(dir)? {
-        if manifest::is_unlisted(&rel) {
+        if manifest::is_unlisted(&rel) || known(&rel).is_some() {
             continue;
         }
         let path = dir.join(&rel);
@@ -161,7 +191,7 @@ pub fn write_bundle(
         }
     }
 
-    evidence.files = manifest::scan(dir)?;
+    evidence.files = manifest::scan_with(dir, known)?;
     let canonical = canonical_evidence(&evidence, scrubber)?;
     write_atomic(&dir.join(EVIDENCE_JSON), &canonical)?;
 
@@ -200,7 +230,7 @@ pub fn canonical_evidence(evidence: &Evidence, scrubber: &Redactor) -> Result<Ve
         source,
     })?;
     scrubber.json(&mut value);
-    let canonical = crate::jcs::to_canonical_vec(&value)?;
+    let canonical = crate::jcs::canonical_value(&value)?;
     match scrubber.bytes(&canonical) {
         None => Ok(canonical),
         Some(scrubbed) => {
@@ -208,7 +238,7 @@ pub fn canonical_evidence(evidence: &Evidence, scrubber: &Redactor) -> Result<Ve
             let reparsed: serde_json::Value = serde_json::from_slice(&scrubbed).map_err(|e| {
                 EvidenceError::Canonical(format!("scrubbing broke the record: {e}"))
             })?;
-            crate::jcs::to_canonical_vec(&reparsed)
+            crate::jcs::canonical_value(&reparsed)
         }
     }
 }
@@ -220,7 +250,8 @@ pub fn canonical_evidence(evidence: &Evidence, scrubber: &Redactor) -> Result<Ve
 pub struct BodyStore {
     dir: PathBuf,
     made: bool,
-    stored: std::collections::HashSet<String>,
+    /// Name → `Some(size)` for a file this store wrote, `None` for one that was there.
+    stored: std::collections::HashMap<String, Option<u64>>,
 }
 
 impl BodyStore {
@@ -228,23 +259,29 @@ impl BodyStore {
         Self {
             dir: exchanges,
             made: false,
-            stored: std::collections::HashSet::new(),
+            stored: std::collections::HashMap::new(),
         }
     }
 
+    /// The size of `exchanges/<name>` when this store wrote it.
+    fn written(&self, name: &str) -> Option<u64> {
+        self.stored.get(name).copied().flatten()
+    }
+
     /// Stores `body` unless it is stored already (bodies without bytes were stored by the
-    /// journal). The body was redacted with the record, so its digest names the file.
-    pub fn put(&mut self, body: &Body, scrubber: &Redactor) -> Result<()> {
+    /// journal). The body was redacted with the record, so its digest names the file;
+    /// returns that name (`None` for an empty body).
+    pub fn put(&mut self, body: &Body, scrubber: &Redactor) -> Result<Option<String>> {
         if body.bytes.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         // Redacted already; checked again so that no secret is stored under any name.
         let bytes = scrubber
             .bytes(&body.bytes)
             .unwrap_or_else(|| body.bytes.to_vec());
         let name = sha256_hex(&bytes);
-        if self.stored.contains(&name) {
-            return Ok(());
+        if self.stored.contains_key(&name) {
+            return Ok(Some(name));
         }
         if !self.made {
             std::fs::create_dir_all(&self.dir)
@@ -252,15 +289,17 @@ impl BodyStore {
             self.made = true;
         }
         let path = self.dir.join(&name);
+        let mut wrote = None;
         if !path.exists() {
             // Not fsync'd one by one: that made every step wait for the disk. A killed
             // process loses nothing written (the kernel holds it); the journal is synced
             // at each finished test, and `evidence.json` digests every body, so a body
             // lost to a power cut shows.
             write_atomic_with(&path, &bytes, false)?;
+            wrote = Some(bytes.len() as u64);
         }
-        self.stored.insert(name);
-        Ok(())
+        self.stored.insert(name.clone(), wrote);
+        Ok(Some(name))
     }
 }
 

@@ -6,7 +6,7 @@
 //! builds its record with: tests still open become `interrupted`, planned tests that
 //! never started `not_started`.
 
-use crate::bundle::{BodyStore, BundleOptions, BundleSummary, write_bundle};
+use crate::bundle::{BodyStore, BundleOptions, BundleSummary, write_bundle, write_bundle_with};
 use crate::error::{EvidenceError, Result};
 use crate::manifest::{EXCHANGES_DIR, JOURNAL};
 use crate::model::{PackageDigest, SutIdentity};
@@ -174,7 +174,7 @@ impl Journal {
         self.file
             .sync_all()
             .map_err(|e| EvidenceError::io("sync", self.dir.join(JOURNAL), e))?;
-        write_bundle(&self.dir, record, true, options)
+        write_bundle_with(&self.dir, record, true, options, self.bodies)
     }
 }
 

@@ -58,9 +58,22 @@ fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>, folders: &mut Vec<Strin
 
 /// The manifest of `dir`: every file except `evidence.json` and `evidence.jws`.
 pub fn scan(dir: &Path) -> Result<Vec<ManifestEntry>> {
+    scan_with(dir, |_| None)
+}
+
+/// [`scan`], taking the entry of a file from `known` where it knows it (a body the
+/// writer just stored under its digest) instead of reading the file again.
+pub(crate) fn scan_with(
+    dir: &Path,
+    known: impl Fn(&str) -> Option<ManifestEntry>,
+) -> Result<Vec<ManifestEntry>> {
     let mut entries = Vec::new();
     for rel in list_files(dir)? {
         if is_unlisted(&rel) {
+            continue;
+        }
+        if let Some(entry) = known(&rel) {
+            entries.push(entry);
             continue;
         }
         let path = dir.join(&rel);

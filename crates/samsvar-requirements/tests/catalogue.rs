@@ -36,7 +36,7 @@ fn every_embedded_file_satisfies_the_schema() {
         let value: serde_json::Value = serde_norway::from_str(text).unwrap();
         let errors: Vec<String> = validator
             .iter_errors(&value)
-            .map(|e| format!("{}: {e}", e.instance_path))
+            .map(|e| format!("{}: {e}", e.instance_path()))
             .collect();
         assert!(errors.is_empty(), "{name}: {errors:#?}");
     }

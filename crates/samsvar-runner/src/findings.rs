@@ -14,7 +14,7 @@ pub fn from_schema_errors<'a>(
 ) -> Vec<Diagnostic> {
     errors
         .map(|err| {
-            let at = PayloadLocation::pointer(err.instance_path.to_string());
+            let at = PayloadLocation::pointer(err.instance_path().to_string());
             Diagnostic::error(JSON_SCHEMA_RULE, at, err.to_string())
         })
         .collect()

@@ -25,7 +25,7 @@ fn compiled() -> Result<&'static (Value, Validator), String> {
     COMPILED
         .get_or_init(|| {
             let schema = suite_schema();
-            jsonschema::draft202012::new(&schema)
+            jsonschema::draft7::new(&schema)
                 .map(|v| (schema.clone(), v))
                 .map_err(|e| format!("failed to compile the suite schema: {e}"))
         })
@@ -108,7 +108,7 @@ fn segments(ptr: &str) -> Vec<String> {
     ptr.split('/').skip(1).map(unescape).collect()
 }
 
-/// The subschema holding the failing keyword, and the name of the `$defs` entry it is in.
+/// The subschema holding the failing keyword, and the name of the `definitions` entry it is in.
 fn keyword_parent<'s>(schema: &'s Value, schema_path: &str) -> (Option<&'s Value>, Option<String>) {
     let segs = segments(schema_path);
     let Some((_, parents)) = segs.split_last() else {
@@ -120,7 +120,7 @@ fn keyword_parent<'s>(schema: &'s Value, schema_path: &str) -> (Option<&'s Value
         let next = if seg == "$ref" {
             cur.get("$ref").and_then(Value::as_str).and_then(|r| {
                 let target = r.strip_prefix('#')?;
-                def = target.strip_prefix("/$defs/").map(str::to_string);
+                def = target.strip_prefix("/definitions/").map(str::to_string);
                 schema.pointer(target)
             })
         } else {
@@ -212,19 +212,19 @@ fn describe(
     index: &Index,
     fallback: Span,
 ) -> Vec<Diagnostic> {
-    let ptr = err.instance_path.as_str();
+    let ptr = err.instance_path().as_str();
     let loc = index.get(ptr).copied().unwrap_or(Loc {
         key: None,
         value: fallback,
     });
-    let (parent, def) = keyword_parent(schema, err.schema_path.as_str());
+    let (parent, def) = keyword_parent(schema, err.evaluation_path().as_str());
     let custom = parent
         .and_then(|p| p.get("errorMessage"))
         .and_then(Value::as_str)
         .map(str::to_string);
     let name = name_of(ptr);
     let first_line = |span: Span| span;
-    let d = match &err.kind {
+    let d = match err.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
             let allowed: Vec<&str> = parent
                 .and_then(|p| p.get("properties"))
@@ -280,7 +280,7 @@ fn describe(
         }
         ValidationErrorKind::Type { kind } => {
             let expected = type_words(kind);
-            let found = json_type_name(&err.instance);
+            let found = json_type_name(&err.instance());
             let d = Diagnostic::error(
                 "wrong-type",
                 loc.value,
@@ -293,7 +293,7 @@ fn describe(
             };
             let hint = misplaced.or(custom).or_else(|| {
                 (expected.contains("string")
-                    && matches!(*err.instance, Value::Number(_) | Value::Bool(_)))
+                    && matches!(**err.instance(), Value::Number(_) | Value::Bool(_)))
                 .then(|| "quote the value to make it a string".to_string())
             });
             match hint {
@@ -307,9 +307,9 @@ fn describe(
                 .map(|a| a.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default();
             let found = err
-                .instance
+                .instance()
                 .as_str()
-                .map_or_else(|| err.instance.to_string(), str::to_string);
+                .map_or_else(|| err.instance().to_string(), str::to_string);
             let d = Diagnostic::error(
                 "invalid-value",
                 loc.value,
@@ -318,7 +318,7 @@ fn describe(
                     quoted_list(&opts)
                 ),
             );
-            if !err.instance.is_string() && !opts.is_empty() {
+            if !err.instance().is_string() && !opts.is_empty() {
                 // `offer: 1.1` is a YAML number; the allowed values are strings.
                 return vec![d.with_hint(
                     custom.unwrap_or_else(|| "quote the value to make it a string".to_string()),
@@ -343,9 +343,10 @@ fn describe(
                 None => d,
             }
         }
-        ValidationErrorKind::OneOfMultipleValid | ValidationErrorKind::OneOfNotValid => {
+        ValidationErrorKind::OneOfMultipleValid { .. }
+        | ValidationErrorKind::OneOfNotValid { .. } => {
             let keys: Vec<String> = err
-                .instance
+                .instance()
                 .as_object()
                 .map(|m| m.keys().map(|k| format!("`{k}`")).collect())
                 .unwrap_or_default();
@@ -359,7 +360,7 @@ fn describe(
             }
         }
         ValidationErrorKind::Pattern { .. } => {
-            let found = err.instance.as_str().unwrap_or_default();
+            let found = err.instance().as_str().unwrap_or_default();
             Diagnostic::error(
                 "invalid-value",
                 loc.value,
@@ -379,7 +380,7 @@ fn describe(
         ),
         ValidationErrorKind::MinProperties { .. } | ValidationErrorKind::MaxProperties { .. } => {
             let keys: Vec<String> = err
-                .instance
+                .instance()
                 .as_object()
                 .map(|m| m.keys().map(|k| format!("`{k}`")).collect())
                 .unwrap_or_default();
@@ -419,19 +420,19 @@ fn describe(
         ValidationErrorKind::Minimum { limit } => Diagnostic::error(
             "invalid-value",
             loc.value,
-            format!("{name} must be at least {limit}, found {}", err.instance),
+            format!("{name} must be at least {limit}, found {}", err.instance()),
         ),
         ValidationErrorKind::Maximum { limit } => Diagnostic::error(
             "invalid-value",
             loc.value,
-            format!("{name} must be at most {limit}, found {}", err.instance),
+            format!("{name} must be at most {limit}, found {}", err.instance()),
         ),
         ValidationErrorKind::PropertyNames { error } => {
-            let key = error.instance.as_str().unwrap_or_default();
+            let key = error.instance().as_str().unwrap_or_default();
             let span = index
                 .get(&format!("{ptr}/{}", escape(key)))
                 .map_or(loc.value, |l| l.key.unwrap_or(l.value));
-            let (inner_parent, _) = keyword_parent(schema, err.schema_path.as_str());
+            let (inner_parent, _) = keyword_parent(schema, err.evaluation_path().as_str());
             let _ = inner_parent;
             Diagnostic::error("invalid-name", span, format!("`{key}` is not a valid name"))
                 .with_hint("a name starts with a letter or `_` and holds only letters, digits, `_` and `-`")

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 /// Patch the suite schema in place.
 pub fn extend(schema: &mut Value) {
-    let Some(defs) = schema.get_mut("$defs").and_then(Value::as_object_mut) else {
+    let Some(defs) = schema.get_mut("definitions").and_then(Value::as_object_mut) else {
         return;
     };
     defs.insert("xds".into(), xds_step());
@@ -15,7 +15,7 @@ pub fn extend(schema: &mut Value) {
         .and_then(|s| s.get_mut("properties"))
         .and_then(Value::as_object_mut)
     {
-        props.insert("xds".into(), json!({ "$ref": "#/$defs/xds" }));
+        props.insert("xds".into(), json!({ "$ref": "#/definitions/xds" }));
     }
     if let Some(props) = defs
         .get_mut("capture")
@@ -44,7 +44,7 @@ fn xds_step() -> Value {
         "required": ["transaction"],
         "properties": {
             "transaction": { "enum": ["ITI-41", "provide-and-register", "ITI-18", "stored-query", "ITI-43", "retrieve"] },
-            "target": { "$ref": "#/$defs/varName" },
+            "target": { "$ref": "#/definitions/varName" },
             "mtom": { "description": "ITI-41: send documents as MTOM/XOP parts (default true).", "type": "boolean" },
             "timeout_ms": { "type": "integer", "minimum": 1 },
             "submission": {

@@ -79,16 +79,24 @@ impl Redactor {
             Value::Array(items) => items.iter_mut().fold(false, |c, v| self.json(v) | c),
             Value::Object(map) => {
                 let mut changed = false;
-                let entries: Vec<(String, Value)> = std::mem::take(map).into_iter().collect();
-                for (mut key, mut v) in entries {
-                    if is_secret_field(&key) && !v.is_null() {
+                let mut keys_hold_secrets = false;
+                for (key, v) in map.iter_mut() {
+                    if is_secret_field(key) && !v.is_null() {
                         changed |= v.as_str() != Some(REDACTED);
-                        v = Value::String(REDACTED.to_string());
+                        *v = Value::String(REDACTED.to_string());
                     } else {
-                        changed |= self.json(&mut v);
+                        changed |= self.json(v);
                     }
-                    changed |= self.string(&mut key);
-                    map.insert(key, v);
+                    keys_hold_secrets |= self.contains_secret(key.as_bytes());
+                }
+                // Member names are rebuilt only when one holds a secret (rare): rebuilding
+                // every map of a large record cost more than the rest of the walk.
+                if keys_hold_secrets {
+                    let entries: Vec<(String, Value)> = std::mem::take(map).into_iter().collect();
+                    for (mut key, v) in entries {
+                        changed |= self.string(&mut key);
+                        map.insert(key, v);
+                    }
                 }
                 changed
             }
