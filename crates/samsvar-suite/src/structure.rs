@@ -42,22 +42,36 @@ pub(crate) fn check(root: &Node, diags: &mut Vec<Diagnostic>) {
             return;
         }
     };
+    // Most suites are valid: check the plain tree first and build the pointer index
+    // (a string per node, a tenth of loading a large suite) only to place errors.
+    if validator.is_valid(&to_json(root, &mut String::new(), None, None)) {
+        return;
+    }
     let mut index = Index::new();
-    let instance = to_json(root, &mut String::new(), None, &mut index);
+    let instance = to_json(root, &mut String::new(), None, Some(&mut index));
     for err in validator.iter_errors(&instance) {
         diags.extend(describe(&err, schema, &index, root.span));
     }
 }
 
-/// Converts the YAML tree to JSON, recording every node's location by JSON pointer.
-fn to_json(node: &Node, ptr: &mut String, key: Option<Span>, index: &mut Index) -> Value {
-    index.insert(
-        ptr.clone(),
-        Loc {
-            key,
-            value: node.span,
-        },
-    );
+/// Converts the YAML tree to JSON, recording every node's location by JSON pointer in
+/// `index` when one is given.
+fn to_json(
+    node: &Node,
+    ptr: &mut String,
+    key: Option<Span>,
+    mut index: Option<&mut Index>,
+) -> Value {
+    if let Some(index) = index.as_deref_mut() {
+        index.insert(
+            ptr.clone(),
+            Loc {
+                key,
+                value: node.span,
+            },
+        );
+    }
+    let indexed = index.is_some();
     match &node.value {
         Yaml::Null => Value::Null,
         Yaml::Bool(b) => Value::Bool(*b),
@@ -73,9 +87,11 @@ fn to_json(node: &Node, ptr: &mut String, key: Option<Span>, index: &mut Index) 
                 .enumerate()
                 .map(|(i, item)| {
                     let len = ptr.len();
-                    ptr.push('/');
-                    ptr.push_str(&i.to_string());
-                    let v = to_json(item, ptr, None, index);
+                    if indexed {
+                        ptr.push('/');
+                        ptr.push_str(&i.to_string());
+                    }
+                    let v = to_json(item, ptr, None, index.as_deref_mut());
                     ptr.truncate(len);
                     v
                 })
@@ -85,9 +101,11 @@ fn to_json(node: &Node, ptr: &mut String, key: Option<Span>, index: &mut Index) 
             let mut map = Map::new();
             for e in entries {
                 let len = ptr.len();
-                ptr.push('/');
-                ptr.push_str(&escape(&e.key));
-                let v = to_json(&e.value, ptr, Some(e.key_span), index);
+                if indexed {
+                    ptr.push('/');
+                    ptr.push_str(&escape(&e.key));
+                }
+                let v = to_json(&e.value, ptr, Some(e.key_span), index.as_deref_mut());
                 ptr.truncate(len);
                 map.insert(e.key.clone(), v);
             }
@@ -280,7 +298,7 @@ fn describe(
         }
         ValidationErrorKind::Type { kind } => {
             let expected = type_words(kind);
-            let found = json_type_name(&err.instance());
+            let found = json_type_name(err.instance());
             let d = Diagnostic::error(
                 "wrong-type",
                 loc.value,
