@@ -12,6 +12,7 @@ mod dicom_codes;
 pub mod fhir;
 pub mod recording;
 mod server;
+mod wire;
 pub mod xds;
 
 pub use server::{Endpoint, ResetConnection, SimError, SimHandle, serve, serve_tls};

@@ -175,7 +175,7 @@ async fn capture(State(rec): State<Arc<Recording>>, request: Request, next: Next
     let (mut parts, body) = request.into_parts();
     let sent_url = parts.uri.to_string();
     let method = parts.method.to_string();
-    let request_headers = header_pairs(&parts.headers);
+    let request_headers = crate::wire::header_pairs(&parts.headers);
     let mut found = Vec::new();
 
     // The client's own prefix goes before the simulators see the path.
@@ -269,16 +269,8 @@ async fn capture(State(rec): State<Arc<Recording>>, request: Request, next: Next
             Response::from_parts(parts, Body::from(answer))
         }
     };
-    let (parts, body) = response.into_parts();
-    let answer = axum::body::to_bytes(body, MAX_BODY)
-        .await
-        .unwrap_or_default();
-    let response_headers = header_pairs(&parts.headers);
-    let response_record = rec.redactor.record_message(WireMessage {
-        headers: &response_headers,
-        body: (!answer.is_empty()).then_some(&answer),
-        ..WireMessage::default()
-    });
+    let (parts, answer, response_record) =
+        crate::wire::record_response(response, MAX_BODY, &rec.redactor).await;
     let (client, by) = match (parts.extensions.get::<AuthenticatedClient>(), path_client) {
         (Some(c), _) => (c.0.clone(), ClientBy::Token),
         (None, Some(name)) => (name, ClientBy::Path),
@@ -528,18 +520,6 @@ fn refused(answer: &[u8], out: &mut Vec<Diagnostic>) {
         texts.join("; ")
     };
     out.push(FHIR_REFUSED.whole(format!("the simulator refused the resource: {text}")));
-}
-
-fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
-    headers
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect()
 }
 
 fn now() -> String {

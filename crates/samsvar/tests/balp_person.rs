@@ -9,10 +9,8 @@ mod common;
 
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 const SECRET: &str = "planted-art9-secret-0815";
@@ -54,22 +52,12 @@ fn serve(defects: &[&str]) -> Serve {
     for d in defects {
         args.extend(["--defect", d]);
     }
-    let mut child = Command::new(env!("CARGO_BIN_EXE_samsvar"))
-        .args(&args)
-        .env("ART9_SIM_SECRET", SECRET)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        // Keep reading after the receiver is gone: closing the pipe would make the
-        // server's next log line fail.
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
+    let (child, rx) = common::spawn_reading_stderr(
+        Command::new(env!("CARGO_BIN_EXE_samsvar"))
+            .args(&args)
+            .env("ART9_SIM_SECRET", SECRET)
+            .stdout(Stdio::null()),
+    );
     let mut seen = Vec::new();
     let base = loop {
         let line = rx

@@ -1,6 +1,8 @@
 //! `samsvar serve`: the real binary on an ephemeral loopback port.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
@@ -14,22 +16,8 @@ fn samsvar() -> Command {
 /// Start `serve`, wait for the "listening on" line and return the base URL and the
 /// remaining stderr lines (as a channel).
 fn start_serve(args: &[&str]) -> (Child, String, Vec<String>, mpsc::Receiver<String>) {
-    let mut child = samsvar()
-        .arg("serve")
-        .args(args)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        // Keep reading after the receiver is gone: closing the pipe would make the
-        // server's next log line fail.
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
+    let (child, rx) =
+        common::spawn_reading_stderr(samsvar().arg("serve").args(args).stdout(Stdio::null()));
     let mut seen = Vec::new();
     loop {
         let line = rx

@@ -42,7 +42,7 @@ pub(crate) async fn capture(
     };
     let method = parts.method.to_string();
     let url = parts.uri.to_string();
-    let request_headers = header_pairs(&parts.headers);
+    let request_headers = crate::wire::header_pairs(&parts.headers);
     let mut found = Vec::new();
     findings::check_fhir_body(&bytes, &mut found);
     let request_record = intake.redactor.record_message(WireMessage {
@@ -56,16 +56,8 @@ pub(crate) async fn capture(
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
-    let (parts, body) = response.into_parts();
-    let answer = axum::body::to_bytes(body, MAX_BODY)
-        .await
-        .unwrap_or_default();
-    let response_headers = header_pairs(&parts.headers);
-    let response_record = intake.redactor.record_message(WireMessage {
-        headers: &response_headers,
-        body: (!answer.is_empty()).then_some(&answer),
-        ..WireMessage::default()
-    });
+    let (parts, answer, response_record) =
+        crate::wire::record_response(response, MAX_BODY, &intake.redactor).await;
     let exchange = Exchange {
         direction: Direction::Received,
         request: request_record,
@@ -75,16 +67,4 @@ pub(crate) async fn capture(
     };
     intake.record("http", peer, exchange, found);
     Response::from_parts(parts, Body::from(answer))
-}
-
-fn header_pairs(headers: &axum::http::HeaderMap) -> Vec<(String, String)> {
-    headers
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect()
 }

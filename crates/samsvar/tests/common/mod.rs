@@ -208,3 +208,24 @@ pub fn test_outcomes(
     }
     out
 }
+
+/// Spawns `command` with stderr piped and returns the child and its stderr lines. A
+/// thread reads stderr to the end even after the receiver is gone: closing the pipe would
+/// make the child's next log line fail (a `samsvar serve` must keep serving).
+pub fn spawn_reading_stderr(
+    command: &mut Command,
+) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    use std::io::{BufRead, BufReader};
+    let mut child = command
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the command starts");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    (child, rx)
+}
